@@ -1,0 +1,251 @@
+//! Profile → [`Plan`]: pure resolution of a profile into the steps that produce its credentials.
+//!
+//! No network, no files, no clock: a `Plan` is data, tested from a table of cases. A plan is a
+//! base (where the first credentials come from) followed by zero or more role hops, outermost
+//! last. The obtain step walks it; the cache (next) keys each step on its own.
+
+use crate::aws::config::{Profile, Profiles};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The profile asked for.
+    pub profile: String,
+    pub base: Base,
+    /// Role hops in the order they are assumed; the last one yields the answer.
+    pub hops: Vec<RoleHop>,
+    /// The region handed out with the credentials and used for STS, when known.
+    pub region: Option<String>,
+    /// `aws_account_id` of a static-keys profile, when the credentials carry no ARN.
+    pub account_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Base {
+    /// `aws_access_key_id` / `aws_secret_access_key` / `aws_session_token` in a profile.
+    StaticKeys { profile: String, keys: StaticKeys },
+    /// `credential_source = Environment`: long-term keys from the environment.
+    Environment { profile: String },
+    /// `credential_process` in a source profile: an external command printing protocol JSON.
+    Process { profile: String, command: String },
+}
+
+impl Base {
+    pub fn profile(&self) -> &str {
+        match self {
+            Base::StaticKeys { profile, .. } | Base::Environment { profile } | Base::Process { profile, .. } => {
+                profile
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StaticKeys {
+    pub access_key_id: String,
+    pub secret_access_key: Secret<String>,
+    pub session_token: Option<Secret<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleHop {
+    /// The profile holding `role_arn`.
+    pub profile: String,
+    pub role_arn: String,
+    pub mfa_serial: Option<String>,
+    /// A command whose stdout is the current MFA code.
+    pub mfa_process: Option<String>,
+    pub duration_seconds: Option<i32>,
+    pub external_id: Option<String>,
+    /// `None` means rolecall picks a session name when it calls STS.
+    pub session_name: Option<String>,
+    pub source_identity: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// STS accepts 900 s to 12 h; the role's own maximum is checked by STS.
+const DURATION_RANGE: std::ops::RangeInclusive<i32> = 900..=43_200;
+
+/// Resolve `name` into a plan.
+pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
+    let top = profiles
+        .get(name)
+        .ok_or_else(|| Error::ProfileNotFound { profile: name.to_owned(), referenced_by: None })?;
+    let mut visited: Vec<String> = Vec::new();
+    let mut hops: Vec<RoleHop> = Vec::new();
+    let mut current = top;
+    let base = loop {
+        visited.push(current.name().to_owned());
+        if let Some(role_arn) = current.get("role_arn") {
+            hops.push(role_hop(current, top, role_arn)?);
+            let source = current.get("source_profile");
+            let credential_source = current.get("credential_source");
+            match (source, credential_source) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        current,
+                        "has both `source_profile` and `credential_source`",
+                        "keep one of them",
+                    ));
+                }
+                (Some(src), None) if src == current.name() => {
+                    // botocore: a profile that sources itself takes its own static keys.
+                    let keys = static_keys(current)?.ok_or_else(|| {
+                        invalid(
+                            current,
+                            "names itself as `source_profile` but has no `aws_access_key_id`",
+                            "add the long-term keys to this profile, or name another `source_profile`",
+                        )
+                    })?;
+                    break Base::StaticKeys { profile: current.name().to_owned(), keys };
+                }
+                (Some(src), None) => {
+                    if let Some(pos) = visited.iter().position(|v| v == src) {
+                        let mut cycle = visited[pos..].to_vec();
+                        cycle.push(src.to_owned());
+                        return Err(Error::ChainLoop { cycle });
+                    }
+                    current = profiles.get(src).ok_or_else(|| Error::ProfileNotFound {
+                        profile: src.to_owned(),
+                        referenced_by: Some(current.name().to_owned()),
+                    })?;
+                    continue;
+                }
+                (None, Some(cs)) => break credential_source_base(current, cs)?,
+                (None, None) => {
+                    if current.get("web_identity_token_file").is_some() {
+                        return Err(Error::Unsupported {
+                            profile: current.name().to_owned(),
+                            what: "`web_identity_token_file`".into(),
+                        });
+                    }
+                    let help = if current.get("credential_process").is_some() {
+                        "a profile holding `credential_process` must not also hold `role_arn`: move `role_arn` to its own profile with `source_profile` pointing here"
+                    } else {
+                        "add `source_profile = <a profile with keys>` or `credential_source = Environment`"
+                    };
+                    return Err(invalid(
+                        current,
+                        "has `role_arn` but no `source_profile` or `credential_source`",
+                        help,
+                    ));
+                }
+            }
+        }
+        if let Some(keys) = static_keys(current)? {
+            break Base::StaticKeys { profile: current.name().to_owned(), keys };
+        }
+        if current.get("sso_start_url").is_some() || current.get("sso_session").is_some() {
+            return Err(Error::Unsupported {
+                profile: current.name().to_owned(),
+                what: "IAM Identity Center (`sso_session` / `sso_start_url`)".into(),
+            });
+        }
+        if let Some(command) = current.get("credential_process") {
+            break Base::Process { profile: current.name().to_owned(), command: command.to_owned() };
+        }
+        return Err(Error::NoCredentials { profile: current.name().to_owned() });
+    };
+    hops.reverse();
+
+    // The region of the profile asked for wins; otherwise the nearest source profile's.
+    let region = visited.iter().find_map(|n| profiles.get(n).and_then(|p| p.get("region"))).map(str::to_owned);
+    let account_id = match &base {
+        Base::StaticKeys { profile, .. } if hops.is_empty() => {
+            profiles.get(profile).and_then(|p| p.get("aws_account_id")).map(str::to_owned)
+        }
+        _ => None,
+    };
+    Ok(Plan { profile: top.name().to_owned(), base, hops, region, account_id })
+}
+
+fn invalid(p: Profile<'_>, message: &str, help: &str) -> Error {
+    Error::InvalidProfile { profile: p.name().to_owned(), message: message.to_owned(), help: help.to_owned() }
+}
+
+fn static_keys(p: Profile<'_>) -> Result<Option<StaticKeys>> {
+    match (p.get("aws_access_key_id"), p.get("aws_secret_access_key")) {
+        (Some(id), Some(secret)) => Ok(Some(StaticKeys {
+            access_key_id: id.to_owned(),
+            secret_access_key: Secret::from(secret),
+            session_token: p.get("aws_session_token").map(Secret::from),
+        })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(invalid(p, "has `aws_access_key_id` but no `aws_secret_access_key`", "add the secret key, or remove the key id")),
+        (None, Some(_)) => Err(invalid(p, "has `aws_secret_access_key` but no `aws_access_key_id`", "add the key id, or remove the secret key")),
+    }
+}
+
+fn credential_source_base(p: Profile<'_>, source: &str) -> Result<Base> {
+    match source {
+        "Environment" => Ok(Base::Environment { profile: p.name().to_owned() }),
+        "Ec2InstanceMetadata" | "EcsContainer" => Err(Error::Unsupported {
+            profile: p.name().to_owned(),
+            what: format!("`credential_source = {source}`"),
+        }),
+        other => Err(invalid(
+            p,
+            &format!("`credential_source = {other}` is not a known source"),
+            "use `Environment`, `Ec2InstanceMetadata` or `EcsContainer`",
+        )),
+    }
+}
+
+fn role_hop(p: Profile<'_>, top: Profile<'_>, role_arn: &str) -> Result<RoleHop> {
+    if !role_arn.starts_with("arn:") || role_arn.split(':').count() < 6 {
+        return Err(invalid(
+            p,
+            &format!("`role_arn = {role_arn}` is not a role ARN"),
+            "write it as `arn:aws:iam::123456789012:role/NAME`",
+        ));
+    }
+    let duration_seconds = match p.get("duration_seconds") {
+        None => None,
+        Some(raw) => match raw.parse::<i32>() {
+            Ok(d) if DURATION_RANGE.contains(&d) => Some(d),
+            _ => {
+                return Err(invalid(
+                    p,
+                    &format!("`duration_seconds = {raw}` is not a whole number from 900 to 43200"),
+                    "STS accepts 900 seconds to 12 hours, within the role's maximum session duration",
+                ));
+            }
+        },
+    };
+    let session_name = p.get("role_session_name").map(str::to_owned);
+    if let Some(name) = &session_name {
+        if !valid_session_name(name) {
+            return Err(invalid(
+                p,
+                &format!("`role_session_name = {name}` is not a valid session name"),
+                "use 2 to 64 characters from letters, digits and `+=,.@-_`",
+            ));
+        }
+    }
+    let mfa_serial = p.get("mfa_serial").map(str::to_owned);
+    // `mfa_process` may sit on the hop's profile or on the profile asked for.
+    let mfa_process = mfa_serial
+        .as_ref()
+        .and_then(|_| p.get("mfa_process").or_else(|| top.get("mfa_process")))
+        .map(str::to_owned);
+    Ok(RoleHop {
+        profile: p.name().to_owned(),
+        role_arn: role_arn.to_owned(),
+        mfa_serial,
+        mfa_process,
+        duration_seconds,
+        external_id: p.get("external_id").map(str::to_owned),
+        session_name,
+        source_identity: p.get("source_identity").map(str::to_owned),
+        endpoint_url: p.get("endpoint_url").map(str::to_owned),
+    })
+}
+
+pub fn valid_session_name(name: &str) -> bool {
+    (2..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_".contains(&b))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,5 @@
+//! Everything that knows about AWS: the config files, chain resolution, and STS calls.
+
+pub mod chain;
+pub mod config;
+pub mod sts;

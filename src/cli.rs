@@ -1,0 +1,80 @@
+//! Command-line definitions (clap) and nothing else.
+
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rolecall",
+    version,
+    about = "Short-lived AWS credentials from the profiles in ~/.aws/config",
+    long_about = "Short-lived AWS credentials from the profiles in ~/.aws/config: role chains, MFA, \
+                  and three ways out (credential_process JSON, shell exports, exec).\n\n\
+                  Exit status: 0 on success, 1 on error, 2 on a usage error; `exec` returns the \
+                  command's own status (127 when it is not found, 126 when it cannot run)."
+)]
+pub struct Cli {
+    /// Explain each step on stderr (key ids masked, never secrets)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print credentials as one credential_process JSON document (for ~/.aws/config)
+    #[command(name = "credential-process")]
+    CredentialProcess(CredentialProcessArgs),
+    /// Print shell lines that export the credentials: eval "$(rolecall env prod)"
+    Env(EnvArgs),
+    /// Run a command with the credentials in its environment
+    Exec(ExecArgs),
+    /// List the profile names in the config files
+    #[command(name = "profiles")]
+    Profiles,
+}
+
+#[derive(Debug, Args)]
+pub struct MfaArgs {
+    /// The current MFA code, instead of a prompt (also `ROLECALL_MFA_CODE`)
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialProcessArgs {
+    /// The profile to get credentials for (required: `AWS_PROFILE` names the caller's profile)
+    pub profile: String,
+    #[command(flatten)]
+    pub mfa: MfaArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The profile (default: `AWS_PROFILE`, then `default`)
+    pub profile: Option<String>,
+    /// Output dialect (default: from `$SHELL`, else sh)
+    #[arg(long, short, value_name = "FORMAT", value_parser = ["bash", "zsh", "sh", "fish", "powershell", "nushell", "elvish", "dotenv", "json"])]
+    pub format: Option<String>,
+    /// Print only the lines that clear the variables rolecall sets
+    #[arg(long, conflicts_with = "profile")]
+    pub unset: bool,
+    #[command(flatten)]
+    pub mfa: MfaArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Run even inside another rolecall session (`ROLECALL_PROFILE` set)
+    #[arg(long)]
+    pub nested: bool,
+    #[command(flatten)]
+    pub mfa: MfaArgs,
+    /// The profile (default: `AWS_PROFILE`, then `default`)
+    pub profile: Option<String>,
+    /// The command and its arguments, after `--` (default: `$SHELL`)
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}

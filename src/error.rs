@@ -1,0 +1,209 @@
+//! The one error type. Each variant names what went wrong in the user's terms and knows what the
+//! user should do about it (`help`). Secrets never enter an error: variants carry names, ARNs,
+//! masked key ids and the service's own message, nothing else.
+
+use std::fmt;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What kind of STS failure happened; decides the hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StsFailure {
+    AccessDenied,
+    WrongMfaCode,
+    ExpiredToken,
+    InvalidSourceKeys,
+    Throttled,
+    Unreachable,
+    Timeout,
+    Service,
+}
+
+#[derive(Debug)]
+pub enum Error {
+    /// The config files could not be read or parsed.
+    Config { message: String },
+    /// No profile was named, `AWS_PROFILE` is unset and there is no `default` profile.
+    NoProfileNamed,
+    ProfileNotFound { profile: String, referenced_by: Option<String> },
+    /// `source_profile` references form a cycle; the names in order, first repeated at the end.
+    ChainLoop { cycle: Vec<String> },
+    /// A profile's keys contradict each other or hold a bad value.
+    InvalidProfile { profile: String, message: String, help: String },
+    NoCredentials { profile: String },
+    /// A documented AWS feature rolecall does not implement yet.
+    Unsupported { profile: String, what: String },
+    EnvironmentKeysMissing { profile: String },
+    MfaNoTerminal { profile: String, serial: String },
+    MfaBadCode { profile: String, origin: &'static str },
+    MfaTriesExhausted { profile: String, tries: u32 },
+    MfaProcess { profile: String, message: String },
+    Sts { profile: String, role_arn: Option<String>, failure: StsFailure, message: String },
+    CredentialProcess { profile: String, message: String },
+    Recursion { active: Vec<String>, profile: String },
+    Nested { active: String },
+    Exec { program: String, source: std::io::Error },
+    Io { what: String, source: std::io::Error },
+}
+
+impl Error {
+    /// The `help:` line, when there is something the user can do.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            Error::Config { .. } => {
+                "fix the file at the place named; `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` choose other files".into()
+            }
+            Error::NoProfileNamed => {
+                "name a profile (`rolecall env prod`) or set `AWS_PROFILE`".into()
+            }
+            Error::ProfileNotFound { .. } => {
+                "add `[profile NAME]` to ~/.aws/config (or `[NAME]` to ~/.aws/credentials), or check the spelling".into()
+            }
+            Error::ChainLoop { .. } => {
+                "make one profile in the cycle end the chain with static keys, `credential_source` or `credential_process`".into()
+            }
+            Error::InvalidProfile { help, .. } => help.clone(),
+            Error::NoCredentials { .. } => {
+                "give the profile `aws_access_key_id` and `aws_secret_access_key`, or `role_arn` with `source_profile`, or `credential_process`".into()
+            }
+            Error::Unsupported { .. } => {
+                "use the AWS CLI for this profile for now, or chain from a profile rolecall supports".into()
+            }
+            Error::EnvironmentKeysMissing { .. } => {
+                "export `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` before running rolecall".into()
+            }
+            Error::MfaNoTerminal { .. } => {
+                "run it once in a terminal, or pass `--mfa-code`, set `ROLECALL_MFA_CODE`, or set `mfa_process` in the profile".into()
+            }
+            Error::MfaBadCode { .. } => "an MFA code is the 6 digits your device shows now".into(),
+            Error::MfaTriesExhausted { .. } => {
+                "check that the device is the one named by `mfa_serial` and that this machine's clock is right".into()
+            }
+            Error::MfaProcess { .. } => "run the profile's `mfa_process` by hand to see why".into(),
+            Error::Sts { failure, .. } => match failure {
+                StsFailure::AccessDenied => {
+                    "check the role's trust policy, `external_id`, and that the source identity may call sts:AssumeRole".into()
+                }
+                StsFailure::WrongMfaCode => "wait for the next code and try again".into(),
+                StsFailure::ExpiredToken => {
+                    "the source credentials have expired: refresh them (or the profile they come from) and try again".into()
+                }
+                StsFailure::InvalidSourceKeys => {
+                    "the source access key was rejected: check it or rotate it in IAM".into()
+                }
+                StsFailure::Throttled => "STS is throttling this account: wait a little and try again".into(),
+                StsFailure::Unreachable => {
+                    "check the network and `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL` or the profile's `endpoint_url`".into()
+                }
+                StsFailure::Timeout => "STS did not answer in time: check the network and try again".into(),
+                StsFailure::Service => "try again; if it persists, run with `--verbose`".into(),
+            },
+            Error::CredentialProcess { .. } => {
+                "run the profile's `credential_process` command by hand to see its output".into()
+            }
+            Error::Recursion { .. } => {
+                "a profile holding `credential_process = rolecall ...` must name a different profile, and must not also hold `role_arn`".into()
+            }
+            Error::Nested { .. } => {
+                "`exit` the rolecall shell first, or pass `--nested` to run inside it anyway".into()
+            }
+            Error::Exec { .. } => "check the command name and your `PATH`".into(),
+            Error::Io { .. } => return None,
+        })
+    }
+
+    /// Exit status for this error; `exec` mirrors a shell for a command that cannot start.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
+            Error::Exec { .. } => 126,
+            _ => 1,
+        }
+    }
+}
+
+fn profile_ref(referenced_by: &Option<String>) -> String {
+    match referenced_by {
+        Some(by) => format!(" (named by `source_profile` in profile `{by}`)"),
+        None => String::new(),
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config { message } => write!(f, "cannot read the AWS config: {message}"),
+            Error::NoProfileNamed => write!(f, "no profile named and no `default` profile"),
+            Error::ProfileNotFound { profile, referenced_by } => {
+                write!(f, "profile `{profile}` not found{}", profile_ref(referenced_by))
+            }
+            Error::ChainLoop { cycle } => {
+                let names: Vec<String> = cycle.iter().map(|n| format!("`{n}`")).collect();
+                write!(f, "`source_profile` loop: {}", names.join(" -> "))
+            }
+            Error::InvalidProfile { profile, message, .. } => {
+                write!(f, "profile `{profile}`: {message}")
+            }
+            Error::NoCredentials { profile } => {
+                write!(f, "profile `{profile}` has no credentials and no way to get them")
+            }
+            Error::Unsupported { profile, what } => {
+                write!(f, "profile `{profile}` uses {what}, which rolecall does not support yet")
+            }
+            Error::EnvironmentKeysMissing { profile } => write!(
+                f,
+                "profile `{profile}` has `credential_source = Environment` but `AWS_ACCESS_KEY_ID` or `AWS_SECRET_ACCESS_KEY` is not set"
+            ),
+            Error::MfaNoTerminal { profile, serial } => write!(
+                f,
+                "profile `{profile}` needs an MFA code for `{serial}` but no terminal is available"
+            ),
+            Error::MfaBadCode { profile, origin } => {
+                write!(f, "the MFA code from {origin} for profile `{profile}` is not 6 digits")
+            }
+            Error::MfaTriesExhausted { profile, tries } => {
+                write!(f, "profile `{profile}`: MFA code rejected {tries} times")
+            }
+            Error::MfaProcess { profile, message } => {
+                write!(f, "`mfa_process` of profile `{profile}` failed: {message}")
+            }
+            Error::Sts { profile, role_arn, failure, message } => {
+                let what = match role_arn {
+                    Some(arn) => format!("cannot assume `{arn}` for profile `{profile}`"),
+                    None => format!("STS call for profile `{profile}` failed"),
+                };
+                let why = match failure {
+                    StsFailure::AccessDenied => "access denied",
+                    StsFailure::WrongMfaCode => "wrong MFA code",
+                    StsFailure::ExpiredToken => "the source credentials have expired",
+                    StsFailure::InvalidSourceKeys => "the source credentials are not valid",
+                    StsFailure::Throttled => "throttled after retries",
+                    StsFailure::Unreachable => "STS endpoint unreachable",
+                    StsFailure::Timeout => "timed out",
+                    StsFailure::Service => "STS error",
+                };
+                if message.is_empty() {
+                    write!(f, "{what}: {why}")
+                } else {
+                    write!(f, "{what}: {why}: {message}")
+                }
+            }
+            Error::CredentialProcess { profile, message } => {
+                write!(f, "`credential_process` of profile `{profile}` failed: {message}")
+            }
+            Error::Recursion { active, profile } => {
+                let mut names: Vec<String> = active.iter().map(|n| format!("`{n}`")).collect();
+                names.push(format!("`{profile}`"));
+                write!(f, "rolecall is calling itself in a loop: {}", names.join(" -> "))
+            }
+            Error::Nested { active } => write!(
+                f,
+                "already inside a rolecall session for profile `{active}` (`ROLECALL_PROFILE` is set)"
+            ),
+            Error::Exec { program, source } => write!(f, "cannot run `{program}`: {source}"),
+            Error::Io { what, source } => write!(f, "{what}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,94 @@
+//! rolecall turns the profiles in `~/.aws/config` into temporary AWS credentials and hands them
+//! to whoever asked, in the form that caller understands.
+//!
+//! ```text
+//! argv ─► cli ─► cmd::* ─► aws::config (parse files) ─► aws::chain::resolve ─► Plan
+//!                                                                              │
+//!            render ◄── Credentials ◄── obtain (base, then each role hop via STS)┘
+//!   (protocol JSON │ shell dialect │ exec environment)
+//! ```
+//!
+//! The output contract:
+//! - **stdout** carries only machine output (a protocol document, export lines), written in one
+//!   place, [`emit`], and nothing at all on failure;
+//! - **stderr** carries diagnostics: the error, its `help:` line, and `--verbose` steps;
+//! - **the terminal** (`/dev/tty`) carries prompts, because SDKs capture stdout and stderr of a
+//!   credential process.
+
+pub mod aws;
+pub mod cli;
+pub mod cmd;
+pub mod context;
+pub mod credentials;
+pub mod error;
+pub mod obtain;
+pub mod prompt;
+pub mod protocol;
+pub mod secret;
+pub mod shell;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use context::Context;
+use error::Error;
+use std::io::Write;
+use std::process::ExitCode;
+use zeroize::Zeroizing;
+
+/// The whole program: parse, run, write, map to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let mut ctx = Context::from_process();
+    ctx.verbose = cli.verbose;
+    let one_line = matches!(cli.command, Command::CredentialProcess(_));
+    match run(&ctx, cli.command) {
+        Ok(out) => emit(&out),
+        Err(e) => {
+            report(&e, one_line);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(ctx: &Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
+    match command {
+        Command::CredentialProcess(args) => cmd::credential_process::run(ctx, args),
+        Command::Env(args) => cmd::env::run(ctx, args),
+        Command::Profiles => cmd::profiles::run(ctx),
+        Command::Exec(args) => {
+            let code = cmd::exec::run(ctx, args)?;
+            // Only reached where exec cannot replace the process (Windows).
+            std::process::exit(i32::from(code))
+        }
+    }
+}
+
+/// The one place that writes stdout. A closed pipe (`| head`) is not an error.
+pub fn emit(bytes: &[u8]) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error on stderr: `error: ...` and a `help:` line, or both on one line for
+/// `credential-process`, whose stderr an SDK folds into a single exception message.
+fn report(e: &Error, one_line: bool) {
+    let mut err = std::io::stderr().lock();
+    let _ = match (e.help(), one_line) {
+        (Some(help), true) => writeln!(err, "error: {e} (help: {help})"),
+        (Some(help), false) => writeln!(err, "error: {e}\nhelp: {help}"),
+        (None, _) => writeln!(err, "error: {e}"),
+    };
+}

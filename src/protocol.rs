@@ -1,0 +1,159 @@
+//! The `credential_process` protocol (Version 1), both ways: what rolecall prints for an SDK, and
+//! what it reads from a `credential_process` it runs as a source.
+
+use crate::credentials::{Credentials, format_rfc3339, parse_rfc3339};
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use std::time::SystemTime;
+use zeroize::Zeroizing;
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Out<'a> {
+    version: u8,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<&'a str>,
+}
+
+/// One compact JSON document and a newline, in a buffer sized up front so it never reallocates
+/// (a reallocation would leave an unzeroized copy of the secret behind).
+pub fn render(creds: &Credentials) -> Zeroizing<Vec<u8>> {
+    let out = Out {
+        version: 1,
+        access_key_id: &creds.access_key_id,
+        secret_access_key: creds.secret_access_key.expose(),
+        session_token: creds.session_token.as_ref().map(|t| t.expose().as_str()),
+        expiration: creds.expiration.map(format_rfc3339),
+        account_id: creds.account_id.as_deref(),
+    };
+    let secrets_len = creds.access_key_id.len()
+        + creds.secret_access_key.expose().len()
+        + creds.session_token.as_ref().map_or(0, |t| t.expose().len());
+    // JSON escapes grow a byte to at most six (`\u00XX`).
+    let mut buf = Zeroizing::new(Vec::with_capacity(secrets_len * 6 + 256));
+    serde_json::to_writer(&mut *buf, &out).expect("serializing to memory cannot fail");
+    buf.push(b'\n');
+    buf
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct In {
+    version: u8,
+    access_key_id: String,
+    secret_access_key: Secret<String>,
+    session_token: Option<Secret<String>>,
+    expiration: Option<String>,
+    account_id: Option<String>,
+}
+
+/// Parse what a `credential_process` printed. Errors never quote the input: it holds secrets.
+pub fn parse(stdout: &[u8], now: SystemTime) -> Result<Credentials, String> {
+    let doc: In = serde_json::from_slice(stdout)
+        .map_err(|e| format!("its output is not credential_process JSON ({})", e.classify_name()))?;
+    if doc.version != 1 {
+        return Err(format!("it printed `Version` {}, only 1 is known", doc.version));
+    }
+    let expiration = match doc.expiration.as_deref() {
+        None => None,
+        Some(text) => {
+            let t = parse_rfc3339(text).ok_or_else(|| format!("`Expiration` `{text}` is not an RFC 3339 time"))?;
+            if t <= now {
+                return Err(format!("it returned credentials that expired at {text}"));
+            }
+            Some(t)
+        }
+    };
+    Ok(Credentials {
+        access_key_id: doc.access_key_id,
+        secret_access_key: doc.secret_access_key,
+        session_token: doc.session_token.filter(|t| !t.expose().is_empty()),
+        expiration,
+        account_id: doc.account_id,
+    })
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "invalid JSON",
+            serde_json::error::Category::Data => "a field is missing or has the wrong type",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn creds() -> Credentials {
+        Credentials {
+            access_key_id: "ASIAIOSFODNN7EXAMPLE".into(),
+            secret_access_key: Secret::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            session_token: Some(Secret::from("token+/=")),
+            expiration: Some(UNIX_EPOCH + Duration::from_secs(1_795_000_000)),
+            account_id: Some("123456789012".into()),
+        }
+    }
+
+    #[test]
+    fn render_is_compact_with_utc_z() {
+        let out = render(&creds());
+        let text = std::str::from_utf8(&out).unwrap();
+        assert_eq!(
+            text,
+            "{\"Version\":1,\"AccessKeyId\":\"ASIAIOSFODNN7EXAMPLE\",\"SecretAccessKey\":\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\",\"SessionToken\":\"token+/=\",\"Expiration\":\"2026-11-18T11:06:40Z\",\"AccountId\":\"123456789012\"}\n"
+        );
+    }
+
+    #[test]
+    fn render_long_term_keys_omits_token_and_expiry() {
+        let mut c = creds();
+        c.session_token = None;
+        c.expiration = None;
+        c.account_id = None;
+        let text = String::from_utf8(render(&c).to_vec()).unwrap();
+        assert!(!text.contains("SessionToken") && !text.contains("Expiration") && !text.contains("AccountId"));
+    }
+
+    #[test]
+    fn parse_round_trips_render() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let c = parse(&render(&creds()), now).unwrap();
+        assert_eq!(c.access_key_id, "ASIAIOSFODNN7EXAMPLE");
+        assert_eq!(c.expiration, creds().expiration);
+    }
+
+    #[test]
+    fn parse_errors_never_echo_the_secret() {
+        let now = UNIX_EPOCH;
+        for bad in [
+            &b"{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SUPERSECRET\"}"[..],
+            b"{\"Version\":1,\"SecretAccessKey\":\"SUPERSECRET\"}",
+            b"SUPERSECRET",
+            b"{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SUPERSECRET\",\"Expiration\":\"soon\"}",
+        ] {
+            let e = parse(bad, now).unwrap_err();
+            assert!(!e.contains("SUPERSECRET"), "{e}");
+        }
+    }
+
+    #[test]
+    fn parse_refuses_expired() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_900_000_000);
+        assert!(parse(&render(&creds()), now).unwrap_err().contains("expired"));
+    }
+}

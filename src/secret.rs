@@ -1,0 +1,81 @@
+//! `Secret<T>`: the only way a secret travels through rolecall.
+//!
+//! No `Display`, a redacted `Debug`, zeroized on drop, and [`Secret::expose`] at the boundary where
+//! the bytes must leave (an HTTP request, a rendered export line, a child's environment).
+
+use std::fmt;
+use zeroize::Zeroize;
+
+/// A value that must not be printed, logged or left behind in memory.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret<T: Zeroize>(T);
+
+impl<T: Zeroize> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself, for the one place that must hand it on.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl From<String> for Secret<String> {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for Secret<String> {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl<T: Zeroize> Drop for Secret<T> {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl<T: Zeroize> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret<String> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// Show enough of an access key id to tell keys apart, not enough to use it: `ASIA…MPLE`.
+pub fn mask_key_id(key_id: &str) -> String {
+    let chars: Vec<char> = key_id.chars().collect();
+    if chars.len() < 12 {
+        return "****".to_owned();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = Secret::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert!(!format!("{:?}", Some(&s)).contains("EXAMPLEKEY"));
+    }
+
+    #[test]
+    fn mask_key_id_keeps_four_each_side() {
+        assert_eq!(mask_key_id("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
+        assert_eq!(mask_key_id("short"), "****");
+    }
+}
