@@ -175,11 +175,15 @@ fn assume(
     opts: &Options,
 ) -> Result<Credentials> {
     let session_name = hop.session_name.clone().unwrap_or_else(|| default_session_name(ctx));
-    let sts_error = |f: sts::Failure| Error::Sts {
-        profile: hop.profile.clone(),
-        role_arn: Some(hop.role_arn.clone()),
-        failure: f.kind,
-        message: f.message,
+    let sts_error = |f: sts::Failure| {
+        let message = match (f.kind, &target.endpoint_url) {
+            (StsFailure::Unreachable | StsFailure::Timeout, Some(url)) => format!("{url}: {}", f.message),
+            (StsFailure::Unreachable | StsFailure::Timeout, None) => {
+                format!("the STS endpoint of {}: {}", target.region, f.message)
+            }
+            _ => f.message,
+        };
+        Error::Sts { profile: hop.profile.clone(), role_arn: Some(hop.role_arn.clone()), failure: f.kind, message }
     };
     let Some(serial) = &hop.mfa_serial else {
         return runtime.block_on(sts::assume_role(source, target, hop, &session_name, None)).map_err(sts_error);
@@ -218,8 +222,10 @@ fn assume(
                 let code = Secret::from(line.as_str());
                 match runtime.block_on(sts::assume_role(source, target, hop, &session_name, Some(&code))) {
                     Ok(c) => return Ok(c),
-                    Err(f) if f.kind == StsFailure::WrongMfaCode && attempt < MFA_TRIES => {
-                        tty.say("rolecall: STS rejected that code; enter the next one");
+                    Err(f) if f.kind == StsFailure::WrongMfaCode => {
+                        if attempt < MFA_TRIES {
+                            tty.say("rolecall: STS rejected that code; enter the next one");
+                        }
                     }
                     Err(f) => return Err(sts_error(f)),
                 }

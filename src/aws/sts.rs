@@ -94,7 +94,7 @@ pub async fn assume_role(
     })
 }
 
-fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug + 'static>(
     err: SdkError<E, R>,
 ) -> Failure {
     match &err {
@@ -124,8 +124,18 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::
         SdkError::TimeoutError(_) => Failure { kind: StsFailure::Timeout, message: String::new() },
         SdkError::DispatchFailure(d) => {
             let kind = if d.is_timeout() { StsFailure::Timeout } else { StsFailure::Unreachable };
-            Failure { kind, message: error_chain(&err) }
+            Failure { kind, message: root_cause(&err) }
         }
         _ => Failure { kind: StsFailure::Service, message: error_chain(&err) },
     }
+}
+
+/// The innermost cause ("Connection refused (os error 111)"), without the layers of transport
+/// wrappers above it.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    cause.to_string()
 }

@@ -1,0 +1,160 @@
+//! nushell: `load-env { "NAME": "value", ... }` / `hide-env -i NAME`.
+//!
+//! Nushell has no `eval`, so this is a script to `source` or to splice into
+//! `nu -c`. Values are double-quoted: nushell's escapes there are JSON-like
+//! (`\"`, `\\`, `\n`, `\r`, `\t`, `\u{..}`), there is no interpolation
+//! without a `$` prefix, and an unknown escape is a parse error rather than
+//! a silent change, so escaping exactly `"`, `\` and control characters is
+//! provably enough. Keys are quoted the same way so that no name can ever be
+//! read as a keyword. One `load-env` sets everything at once; `hide-env -i`
+//! (`--ignore-errors`, checked against nushell 0.108) tolerates variables
+//! that are not set.
+
+use super::{Sink, Var};
+
+pub(super) fn write(out: &mut impl Sink, vars: &[Var<'_>]) {
+    let mut sets = vars.iter().filter_map(|var| match *var {
+        Var::Set(name, value) => Some((name, value)),
+        Var::Unset(_) => None,
+    });
+    // All sets, then all unsets: a name given both ways (which callers do
+    // not do) ends up unset here whatever the order.
+    if let Some((name, value)) = sets.next() {
+        out.push_str("load-env { ");
+        entry(out, name, value);
+        for (name, value) in sets {
+            out.push_str(", ");
+            entry(out, name, value);
+        }
+        out.push_str(" }\n");
+    }
+    for var in vars {
+        if let Var::Unset(name) = *var {
+            out.push_str("hide-env -i ");
+            out.push_str(name);
+            out.push('\n');
+        }
+    }
+}
+
+fn entry(out: &mut impl Sink, name: &str, value: &str) {
+    quote(out, name);
+    out.push_str(": ");
+    quote(out, value);
+}
+
+/// Writes `value` as a nushell double-quoted string on a single line.
+fn quote(out: &mut impl Sink, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => hex_escape(out, c),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `\u{XX}`: nushell's only escape that covers every character.
+fn hex_escape(out: &mut impl Sink, c: char) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u{");
+    let n = u32::from(c);
+    let digits = (32 - n.leading_zeros()).div_ceil(4).max(1);
+    for shift in (0..digits).rev() {
+        out.push(char::from(HEX[((n >> (shift * 4)) & 0xf) as usize]));
+    }
+    out.push('}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{Case, require};
+    use super::super::{Dialect, render};
+    use super::*;
+
+    fn quoted(value: &str) -> String {
+        let mut s = String::new();
+        quote(&mut s, value);
+        s
+    }
+
+    #[test]
+    fn quote_rules() {
+        assert_eq!(quoted(""), r#""""#);
+        assert_eq!(quoted("abc"), r#""abc""#);
+        assert_eq!(quoted("it's"), r#""it's""#);
+        assert_eq!(quoted("\"\\"), r#""\"\\""#);
+        assert_eq!(quoted("trailing\\"), r#""trailing\\""#);
+        assert_eq!(quoted("a\nb\r\tc"), r#""a\nb\r\tc""#);
+        assert_eq!(
+            quoted("\u{1}\u{1b}\u{7f}\u{85}"),
+            r#""\u{1}\u{1b}\u{7f}\u{85}""#
+        );
+        assert_eq!(quoted("\u{0}"), r#""\u{0}""#);
+        assert_eq!(quoted("$(x) (y) {z} #"), r#""$(x) (y) {z} #""#);
+        assert_eq!(quoted("é\u{2019}😀\u{2028}"), "\"é\u{2019}😀\u{2028}\"");
+    }
+
+    #[test]
+    fn lines() {
+        let out = render(
+            Dialect::Nushell,
+            &[
+                Var::Unset("Z"),
+                Var::Set("A", "x\"y"),
+                Var::Unset("B"),
+                Var::Set("C", ""),
+            ],
+        );
+        assert_eq!(
+            out.as_str(),
+            "load-env { \"A\": \"x\\\"y\", \"C\": \"\" }\nhide-env -i Z\nhide-env -i B\n"
+        );
+        assert_eq!(
+            render(Dialect::Nushell, &[Var::Unset("B")]).as_str(),
+            "hide-env -i B\n"
+        );
+    }
+
+    fn path_str(path: &std::path::Path) -> &str {
+        path.to_str().expect("temp path is UTF-8")
+    }
+
+    #[test]
+    fn nu_round_trip() {
+        if !require("nu") {
+            return;
+        }
+        let dump = "^env -0 | save --raw --force $env.ENVDUMP";
+        let case = Case::new(Dialect::Nushell, "nu");
+        // The documented ways in: spliced into `nu -c`, and `source`.
+        let spliced = format!("{}{dump}\n", case.text());
+        case.check(
+            "nu -c <output>",
+            case.command("nu").args(["-n", "-c"]).arg(spliced),
+        );
+        // `source` needs a path known when the script is parsed.
+        let sourced = format!("source {}\n{dump}\n", quoted(path_str(&case.rendered)));
+        case.check(
+            "nu source",
+            case.command("nu").args(["-n", "-c"]).arg(sourced),
+        );
+        // The JSON route that the module docs recommend: null hides the
+        // variable from child processes.
+        let json = Case::new(Dialect::Json, "json");
+        let script = format!(
+            "open --raw {} | from json | load-env\n{dump}\n",
+            quoted(path_str(&json.rendered))
+        );
+        json.check(
+            "nu from json | load-env",
+            json.command("nu").args(["-n", "-c"]).arg(script),
+        );
+    }
+}
