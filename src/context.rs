@@ -34,7 +34,12 @@ impl Context {
             .iter()
             .filter_map(|(k, v)| Some((k.to_str()?.to_owned(), v.to_str()?.to_owned())))
             .collect();
-        Self { os_env, env, verbose: false, clock: SystemTime::now }
+        Self {
+            os_env,
+            env,
+            verbose: false,
+            clock: SystemTime::now,
+        }
     }
 
     /// A context over exactly these variables (tests).
@@ -44,7 +49,10 @@ impl Context {
 
     /// A set, non-empty variable. Empty counts as unset, as in the AWS CLI.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.env.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.env
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     pub fn env_map(&self) -> &HashMap<String, String> {
@@ -62,7 +70,12 @@ impl Context {
     /// Profiles being resolved by rolecall processes above this one.
     pub fn active_profiles(&self) -> Vec<String> {
         self.var(ACTIVE_PROFILES_VAR)
-            .map(|v| v.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+            .map(|v| {
+                v.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -26,7 +26,10 @@ impl Credentials {
 }
 
 pub fn format_rfc3339(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs() as i64;
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs() as i64;
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
@@ -57,7 +60,11 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     let s = s.trim();
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
@@ -82,7 +89,10 @@ pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     }
     let offset = match rest {
         "Z" | "z" => 0,
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
+        _ if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && &rest[3..4] == ":" =>
+        {
             let oh: i64 = rest[1..3].parse().ok()?;
             let om: i64 = rest[4..6].parse().ok()?;
             let sign = if rest.starts_with('-') { -1 } else { 1 };
@@ -92,7 +102,9 @@ pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     };
     let days = days_from_civil(y, mo as u32, d as u32);
     let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset;
-    u64::try_from(secs).ok().map(|s| UNIX_EPOCH + Duration::from_secs(s))
+    u64::try_from(secs)
+        .ok()
+        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
 }
 
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -117,7 +129,12 @@ mod tests {
 
     #[test]
     fn rfc3339_round_trips() {
-        for s in ["1970-01-01T00:00:00Z", "2026-11-22T12:34:56Z", "2000-02-29T23:59:59Z", "2100-03-01T00:00:00Z"] {
+        for s in [
+            "1970-01-01T00:00:00Z",
+            "2026-11-22T12:34:56Z",
+            "2000-02-29T23:59:59Z",
+            "2100-03-01T00:00:00Z",
+        ] {
             assert_eq!(format_rfc3339(parse_rfc3339(s).unwrap()), s);
         }
     }
@@ -128,14 +145,23 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-11-22T12:00:00.123Z"), Some(z));
         assert_eq!(parse_rfc3339("2026-11-22T13:00:00+01:00"), Some(z));
         assert_eq!(parse_rfc3339("2026-11-22T12:00:00+00:00"), Some(z));
-        for bad in ["", "2026-11-22", "2026-13-01T00:00:00Z", "2026-11-22T12:00:00", "garbage garbage garbage"] {
+        for bad in [
+            "",
+            "2026-11-22",
+            "2026-13-01T00:00:00Z",
+            "2026-11-22T12:00:00",
+            "garbage garbage garbage",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn account_from_arn_reads_the_fifth_field() {
-        assert_eq!(account_from_arn("arn:aws:sts::123456789012:assumed-role/r/s").as_deref(), Some("123456789012"));
+        assert_eq!(
+            account_from_arn("arn:aws:sts::123456789012:assumed-role/r/s").as_deref(),
+            Some("123456789012")
+        );
         assert_eq!(account_from_arn("arn:aws:iam::aws:policy/x"), None);
     }
 }

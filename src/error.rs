@@ -22,28 +22,77 @@ pub enum StsFailure {
 #[derive(Debug)]
 pub enum Error {
     /// The config files could not be read or parsed.
-    Config { message: String },
+    Config {
+        message: String,
+    },
     /// No profile was named, `AWS_PROFILE` is unset and there is no `default` profile.
     NoProfileNamed,
-    ProfileNotFound { profile: String, referenced_by: Option<String> },
+    ProfileNotFound {
+        profile: String,
+        referenced_by: Option<String>,
+    },
     /// `source_profile` references form a cycle; the names in order, first repeated at the end.
-    ChainLoop { cycle: Vec<String> },
+    ChainLoop {
+        cycle: Vec<String>,
+    },
     /// A profile's keys contradict each other or hold a bad value.
-    InvalidProfile { profile: String, message: String, help: String },
-    NoCredentials { profile: String },
+    InvalidProfile {
+        profile: String,
+        message: String,
+        help: String,
+    },
+    NoCredentials {
+        profile: String,
+    },
     /// A documented AWS feature rolecall does not implement yet.
-    Unsupported { profile: String, what: String },
-    EnvironmentKeysMissing { profile: String },
-    MfaNoTerminal { profile: String, serial: String },
-    MfaBadCode { profile: String, origin: &'static str },
-    MfaTriesExhausted { profile: String, tries: u32 },
-    MfaProcess { profile: String, message: String },
-    Sts { profile: String, role_arn: Option<String>, failure: StsFailure, message: String },
-    CredentialProcess { profile: String, message: String },
-    Recursion { active: Vec<String>, profile: String },
-    Nested { active: String },
-    Exec { program: String, source: std::io::Error },
-    Io { what: String, source: std::io::Error },
+    Unsupported {
+        profile: String,
+        what: String,
+    },
+    EnvironmentKeysMissing {
+        profile: String,
+    },
+    MfaNoTerminal {
+        profile: String,
+        serial: String,
+    },
+    MfaBadCode {
+        profile: String,
+        origin: &'static str,
+    },
+    MfaTriesExhausted {
+        profile: String,
+        tries: u32,
+    },
+    MfaProcess {
+        profile: String,
+        message: String,
+    },
+    Sts {
+        profile: String,
+        role_arn: Option<String>,
+        failure: StsFailure,
+        message: String,
+    },
+    CredentialProcess {
+        profile: String,
+        message: String,
+    },
+    Recursion {
+        active: Vec<String>,
+        profile: String,
+    },
+    Nested {
+        active: String,
+    },
+    Exec {
+        program: String,
+        source: std::io::Error,
+    },
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -134,21 +183,36 @@ impl fmt::Display for Error {
         match self {
             Error::Config { message } => write!(f, "cannot read the AWS config: {message}"),
             Error::NoProfileNamed => write!(f, "no profile named and no `default` profile"),
-            Error::ProfileNotFound { profile, referenced_by } => {
-                write!(f, "profile `{profile}` not found{}", profile_ref(referenced_by))
+            Error::ProfileNotFound {
+                profile,
+                referenced_by,
+            } => {
+                write!(
+                    f,
+                    "profile `{profile}` not found{}",
+                    profile_ref(referenced_by)
+                )
             }
             Error::ChainLoop { cycle } => {
                 let names: Vec<String> = cycle.iter().map(|n| format!("`{n}`")).collect();
                 write!(f, "`source_profile` loop: {}", names.join(" -> "))
             }
-            Error::InvalidProfile { profile, message, .. } => {
+            Error::InvalidProfile {
+                profile, message, ..
+            } => {
                 write!(f, "profile `{profile}`: {message}")
             }
             Error::NoCredentials { profile } => {
-                write!(f, "profile `{profile}` has no credentials and no way to get them")
+                write!(
+                    f,
+                    "profile `{profile}` has no credentials and no way to get them"
+                )
             }
             Error::Unsupported { profile, what } => {
-                write!(f, "profile `{profile}` uses {what}, which rolecall does not support yet")
+                write!(
+                    f,
+                    "profile `{profile}` uses {what}, which rolecall does not support yet"
+                )
             }
             Error::EnvironmentKeysMissing { profile } => write!(
                 f,
@@ -159,7 +223,10 @@ impl fmt::Display for Error {
                 "profile `{profile}` needs an MFA code for `{serial}` but no terminal is available"
             ),
             Error::MfaBadCode { profile, origin } => {
-                write!(f, "the MFA code from {origin} for profile `{profile}` is not 6 digits")
+                write!(
+                    f,
+                    "the MFA code from {origin} for profile `{profile}` is not 6 digits"
+                )
             }
             Error::MfaTriesExhausted { profile, tries } => {
                 write!(f, "profile `{profile}`: MFA code rejected {tries} times")
@@ -167,7 +234,12 @@ impl fmt::Display for Error {
             Error::MfaProcess { profile, message } => {
                 write!(f, "`mfa_process` of profile `{profile}` failed: {message}")
             }
-            Error::Sts { profile, role_arn, failure, message } => {
+            Error::Sts {
+                profile,
+                role_arn,
+                failure,
+                message,
+            } => {
                 let what = match role_arn {
                     Some(arn) => format!("cannot assume `{arn}` for profile `{profile}`"),
                     None => format!("STS call for profile `{profile}` failed"),
@@ -189,12 +261,19 @@ impl fmt::Display for Error {
                 }
             }
             Error::CredentialProcess { profile, message } => {
-                write!(f, "`credential_process` of profile `{profile}` failed: {message}")
+                write!(
+                    f,
+                    "`credential_process` of profile `{profile}` failed: {message}"
+                )
             }
             Error::Recursion { active, profile } => {
                 let mut names: Vec<String> = active.iter().map(|n| format!("`{n}`")).collect();
                 names.push(format!("`{profile}`"));
-                write!(f, "rolecall is calling itself in a loop: {}", names.join(" -> "))
+                write!(
+                    f,
+                    "rolecall is calling itself in a loop: {}",
+                    names.join(" -> ")
+                )
             }
             Error::Nested { active } => write!(
                 f,

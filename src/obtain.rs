@@ -33,34 +33,52 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options) -> Result<Credentials>
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|source| Error::Io { what: "cannot start the async runtime".into(), source })?;
+        .map_err(|source| Error::Io {
+            what: "cannot start the async runtime".into(),
+            source,
+        })?;
     let region = region(ctx, plan).unwrap_or_else(|| "us-east-1".to_owned());
     for hop in &plan.hops {
-        let target = Target { region: region.clone(), endpoint_url: endpoint_url(ctx, hop) };
+        let target = Target {
+            region: region.clone(),
+            endpoint_url: endpoint_url(ctx, hop),
+        };
         ctx.debug(format_args!(
             "assuming `{}` for profile `{}` with {} via {}",
             hop.role_arn,
             hop.profile,
             creds.masked_key_id(),
-            target.endpoint_url.as_deref().unwrap_or(&format!("the STS endpoint of {}", target.region))
+            target
+                .endpoint_url
+                .as_deref()
+                .unwrap_or(&format!("the STS endpoint of {}", target.region))
         ));
         creds = assume(ctx, plan, &runtime, &creds, &target, hop, opts)?;
-        ctx.debug(format_args!("got {} for `{}`", creds.masked_key_id(), hop.role_arn));
+        ctx.debug(format_args!(
+            "got {} for `{}`",
+            creds.masked_key_id(),
+            hop.role_arn
+        ));
     }
     Ok(creds)
 }
 
 /// The region handed out and used for STS: the profile's, else the environment's.
 pub fn region(ctx: &Context, plan: &Plan) -> Option<String> {
-    plan.region
-        .clone()
-        .or_else(|| ctx.var("AWS_REGION").or_else(|| ctx.var("AWS_DEFAULT_REGION")).map(str::to_owned))
+    plan.region.clone().or_else(|| {
+        ctx.var("AWS_REGION")
+            .or_else(|| ctx.var("AWS_DEFAULT_REGION"))
+            .map(str::to_owned)
+    })
 }
 
 /// `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then the profile's `endpoint_url`, unless
 /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true; `None` means the regional endpoint.
 pub fn endpoint_url(ctx: &Context, hop: &RoleHop) -> Option<String> {
-    if ctx.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+    if ctx
+        .var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
         return None;
     }
     ctx.var("AWS_ENDPOINT_URL_STS")
@@ -82,10 +100,17 @@ fn base_credentials(ctx: &Context, plan: &Plan) -> Result<Credentials> {
             })
         }
         Base::Environment { profile } => {
-            let (Some(id), Some(secret)) = (ctx.var("AWS_ACCESS_KEY_ID"), ctx.var("AWS_SECRET_ACCESS_KEY")) else {
-                return Err(Error::EnvironmentKeysMissing { profile: profile.clone() });
+            let (Some(id), Some(secret)) = (
+                ctx.var("AWS_ACCESS_KEY_ID"),
+                ctx.var("AWS_SECRET_ACCESS_KEY"),
+            ) else {
+                return Err(Error::EnvironmentKeysMissing {
+                    profile: profile.clone(),
+                });
             };
-            ctx.debug(format_args!("keys from the environment for profile `{profile}`"));
+            ctx.debug(format_args!(
+                "keys from the environment for profile `{profile}`"
+            ));
             Ok(Credentials {
                 access_key_id: id.to_owned(),
                 secret_access_key: Secret::from(secret),
@@ -95,18 +120,31 @@ fn base_credentials(ctx: &Context, plan: &Plan) -> Result<Credentials> {
             })
         }
         Base::Process { profile, command } => {
-            ctx.debug(format_args!("running the `credential_process` of profile `{profile}`"));
-            let stdout = run_command(ctx, plan, command, Stdio::inherit())
-                .map_err(|message| Error::CredentialProcess { profile: profile.clone(), message })?;
-            protocol::parse(&stdout, ctx.now())
-                .map_err(|message| Error::CredentialProcess { profile: profile.clone(), message })
+            ctx.debug(format_args!(
+                "running the `credential_process` of profile `{profile}`"
+            ));
+            let stdout = run_command(ctx, plan, command, Stdio::inherit()).map_err(|message| {
+                Error::CredentialProcess {
+                    profile: profile.clone(),
+                    message,
+                }
+            })?;
+            protocol::parse(&stdout, ctx.now()).map_err(|message| Error::CredentialProcess {
+                profile: profile.clone(),
+                message,
+            })
         }
     }
 }
 
 /// Run a profile's command through the shell, as the AWS CLI does, and return its stdout. The
 /// child learns which profiles are being resolved, so a rolecall inside it can refuse to loop.
-fn run_command(ctx: &Context, plan: &Plan, command: &str, stdin: Stdio) -> Result<Zeroizing<Vec<u8>>, String> {
+fn run_command(
+    ctx: &Context,
+    plan: &Plan,
+    command: &str,
+    stdin: Stdio,
+) -> Result<Zeroizing<Vec<u8>>, String> {
     let mut active = ctx.active_profiles();
     active.push(plan.profile.clone());
     let mut cmd = shell_command(command);
@@ -148,7 +186,12 @@ enum CodeSource<'a> {
     Nowhere,
 }
 
-fn code_source<'a>(ctx: &'a Context, hop: &'a RoleHop, opts: &'a Options, env_code: &'a Option<Secret<String>>) -> CodeSource<'a> {
+fn code_source<'a>(
+    ctx: &'a Context,
+    hop: &'a RoleHop,
+    opts: &'a Options,
+    env_code: &'a Option<Secret<String>>,
+) -> CodeSource<'a> {
     if let Some(code) = &opts.mfa_code {
         return CodeSource::Given(code, "`--mfa-code`");
     }
@@ -174,53 +217,103 @@ fn assume(
     hop: &RoleHop,
     opts: &Options,
 ) -> Result<Credentials> {
-    let session_name = hop.session_name.clone().unwrap_or_else(|| default_session_name(ctx));
+    let session_name = hop
+        .session_name
+        .clone()
+        .unwrap_or_else(|| default_session_name(ctx));
     let sts_error = |f: sts::Failure| {
         let message = match (f.kind, &target.endpoint_url) {
-            (StsFailure::Unreachable | StsFailure::Timeout, Some(url)) => format!("{url}: {}", f.message),
+            (StsFailure::Unreachable | StsFailure::Timeout, Some(url)) => {
+                format!("{url}: {}", f.message)
+            }
             (StsFailure::Unreachable | StsFailure::Timeout, None) => {
                 format!("the STS endpoint of {}: {}", target.region, f.message)
             }
             _ => f.message,
         };
-        Error::Sts { profile: hop.profile.clone(), role_arn: Some(hop.role_arn.clone()), failure: f.kind, message }
+        Error::Sts {
+            profile: hop.profile.clone(),
+            role_arn: Some(hop.role_arn.clone()),
+            failure: f.kind,
+            message,
+        }
     };
     let Some(serial) = &hop.mfa_serial else {
-        return runtime.block_on(sts::assume_role(source, target, hop, &session_name, None)).map_err(sts_error);
+        return runtime
+            .block_on(sts::assume_role(source, target, hop, &session_name, None))
+            .map_err(sts_error);
     };
     let env_code = ctx.var("ROLECALL_MFA_CODE").map(Secret::from);
-    let bad_code = |origin| Error::MfaBadCode { profile: hop.profile.clone(), origin };
+    let bad_code = |origin| Error::MfaBadCode {
+        profile: hop.profile.clone(),
+        origin,
+    };
     match code_source(ctx, hop, opts, &env_code) {
         CodeSource::Given(code, origin) => {
             if !is_mfa_code(code.expose()) {
                 return Err(bad_code(origin));
             }
-            runtime.block_on(sts::assume_role(source, target, hop, &session_name, Some(code))).map_err(sts_error)
+            runtime
+                .block_on(sts::assume_role(
+                    source,
+                    target,
+                    hop,
+                    &session_name,
+                    Some(code),
+                ))
+                .map_err(sts_error)
         }
         CodeSource::Process(command) => {
-            ctx.debug(format_args!("running the `mfa_process` of profile `{}`", hop.profile));
-            let out = run_command(ctx, plan, command, Stdio::null())
-                .map_err(|message| Error::MfaProcess { profile: hop.profile.clone(), message })?;
+            ctx.debug(format_args!(
+                "running the `mfa_process` of profile `{}`",
+                hop.profile
+            ));
+            let out = run_command(ctx, plan, command, Stdio::null()).map_err(|message| {
+                Error::MfaProcess {
+                    profile: hop.profile.clone(),
+                    message,
+                }
+            })?;
             let text = Zeroizing::new(String::from_utf8_lossy(&out).trim().to_owned());
             if !is_mfa_code(&text) {
                 return Err(bad_code("`mfa_process`"));
             }
             let code = Secret::from(text.as_str());
-            runtime.block_on(sts::assume_role(source, target, hop, &session_name, Some(&code))).map_err(sts_error)
+            runtime
+                .block_on(sts::assume_role(
+                    source,
+                    target,
+                    hop,
+                    &session_name,
+                    Some(&code),
+                ))
+                .map_err(sts_error)
         }
-        CodeSource::Nowhere => Err(Error::MfaNoTerminal { profile: hop.profile.clone(), serial: serial.clone() }),
+        CodeSource::Nowhere => Err(Error::MfaNoTerminal {
+            profile: hop.profile.clone(),
+            serial: serial.clone(),
+        }),
         CodeSource::Terminal(mut tty) => {
             for attempt in 1..=MFA_TRIES {
                 let prompt = format!("MFA code for `{serial}` (profile `{}`): ", hop.profile);
                 let Some(line) = tty.ask(&prompt) else {
-                    return Err(Error::MfaNoTerminal { profile: hop.profile.clone(), serial: serial.clone() });
+                    return Err(Error::MfaNoTerminal {
+                        profile: hop.profile.clone(),
+                        serial: serial.clone(),
+                    });
                 };
                 if !is_mfa_code(&line) {
                     tty.say("rolecall: an MFA code is 6 digits");
                     continue;
                 }
                 let code = Secret::from(line.as_str());
-                match runtime.block_on(sts::assume_role(source, target, hop, &session_name, Some(&code))) {
+                match runtime.block_on(sts::assume_role(
+                    source,
+                    target,
+                    hop,
+                    &session_name,
+                    Some(&code),
+                )) {
                     Ok(c) => return Ok(c),
                     Err(f) if f.kind == StsFailure::WrongMfaCode => {
                         if attempt < MFA_TRIES {
@@ -230,7 +323,10 @@ fn assume(
                     Err(f) => return Err(sts_error(f)),
                 }
             }
-            Err(Error::MfaTriesExhausted { profile: hop.profile.clone(), tries: MFA_TRIES })
+            Err(Error::MfaTriesExhausted {
+                profile: hop.profile.clone(),
+                tries: MFA_TRIES,
+            })
         }
     }
 }
@@ -238,6 +334,10 @@ fn assume(
 /// `rolecall-<unix seconds>`, like the AWS CLI's `botocore-session-<unix seconds>`: distinct per
 /// session in CloudTrail, and attributable to rolecall.
 fn default_session_name(ctx: &Context) -> String {
-    let secs = ctx.now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = ctx
+        .now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     format!("rolecall-{secs}")
 }

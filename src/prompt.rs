@@ -17,7 +17,10 @@ impl Terminal {
     /// The controlling terminal, or `None` when there is none (CI, a daemon, an IDE).
     pub fn open() -> Option<Terminal> {
         let (input, output) = open_tty()?;
-        Some(Terminal { input: BufReader::new(input), output })
+        Some(Terminal {
+            input: BufReader::new(input),
+            output,
+        })
     }
 
     pub fn say(&mut self, line: &str) {
@@ -41,15 +44,26 @@ impl Terminal {
 
 #[cfg(unix)]
 fn open_tty() -> Option<(File, File)> {
-    let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()?;
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
     let out = tty.try_clone().ok()?;
     Some((tty, out))
 }
 
 #[cfg(windows)]
 fn open_tty() -> Option<(File, File)> {
-    let input = std::fs::OpenOptions::new().read(true).write(true).open("CONIN$").ok()?;
-    let output = std::fs::OpenOptions::new().write(true).open("CONOUT$").ok()?;
+    let input = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("CONIN$")
+        .ok()?;
+    let output = std::fs::OpenOptions::new()
+        .write(true)
+        .open("CONOUT$")
+        .ok()?;
     Some((input, output))
 }
 

@@ -55,15 +55,23 @@ struct In {
 
 /// Parse what a `credential_process` printed. Errors never quote the input: it holds secrets.
 pub fn parse(stdout: &[u8], now: SystemTime) -> Result<Credentials, String> {
-    let doc: In = serde_json::from_slice(stdout)
-        .map_err(|e| format!("its output is not credential_process JSON ({})", e.classify_name()))?;
+    let doc: In = serde_json::from_slice(stdout).map_err(|e| {
+        format!(
+            "its output is not credential_process JSON ({})",
+            e.classify_name()
+        )
+    })?;
     if doc.version != 1 {
-        return Err(format!("it printed `Version` {}, only 1 is known", doc.version));
+        return Err(format!(
+            "it printed `Version` {}, only 1 is known",
+            doc.version
+        ));
     }
     let expiration = match doc.expiration.as_deref() {
         None => None,
         Some(text) => {
-            let t = parse_rfc3339(text).ok_or_else(|| format!("`Expiration` `{text}` is not an RFC 3339 time"))?;
+            let t = parse_rfc3339(text)
+                .ok_or_else(|| format!("`Expiration` `{text}` is not an RFC 3339 time"))?;
             if t <= now {
                 return Err(format!("it returned credentials that expired at {text}"));
             }
@@ -126,7 +134,11 @@ mod tests {
         c.expiration = None;
         c.account_id = None;
         let text = String::from_utf8(render(&c).to_vec()).unwrap();
-        assert!(!text.contains("SessionToken") && !text.contains("Expiration") && !text.contains("AccountId"));
+        assert!(
+            !text.contains("SessionToken")
+                && !text.contains("Expiration")
+                && !text.contains("AccountId")
+        );
     }
 
     #[test]
@@ -154,6 +166,10 @@ mod tests {
     #[test]
     fn parse_refuses_expired() {
         let now = UNIX_EPOCH + Duration::from_secs(1_900_000_000);
-        assert!(parse(&render(&creds()), now).unwrap_err().contains("expired"));
+        assert!(
+            parse(&render(&creds()), now)
+                .unwrap_err()
+                .contains("expired")
+        );
     }
 }

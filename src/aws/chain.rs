@@ -34,9 +34,9 @@ pub enum Base {
 impl Base {
     pub fn profile(&self) -> &str {
         match self {
-            Base::StaticKeys { profile, .. } | Base::Environment { profile } | Base::Process { profile, .. } => {
-                profile
-            }
+            Base::StaticKeys { profile, .. }
+            | Base::Environment { profile }
+            | Base::Process { profile, .. } => profile,
         }
     }
 }
@@ -69,9 +69,10 @@ const DURATION_RANGE: std::ops::RangeInclusive<i32> = 900..=43_200;
 
 /// Resolve `name` into a plan.
 pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
-    let top = profiles
-        .get(name)
-        .ok_or_else(|| Error::ProfileNotFound { profile: name.to_owned(), referenced_by: None })?;
+    let top = profiles.get(name).ok_or_else(|| Error::ProfileNotFound {
+        profile: name.to_owned(),
+        referenced_by: None,
+    })?;
     let mut visited: Vec<String> = Vec::new();
     let mut hops: Vec<RoleHop> = Vec::new();
     let mut current = top;
@@ -98,7 +99,10 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
                             "add the long-term keys to this profile, or name another `source_profile`",
                         )
                     })?;
-                    break Base::StaticKeys { profile: current.name().to_owned(), keys };
+                    break Base::StaticKeys {
+                        profile: current.name().to_owned(),
+                        keys,
+                    };
                 }
                 (Some(src), None) => {
                     if let Some(pos) = visited.iter().position(|v| v == src) {
@@ -134,7 +138,10 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
             }
         }
         if let Some(keys) = static_keys(current)? {
-            break Base::StaticKeys { profile: current.name().to_owned(), keys };
+            break Base::StaticKeys {
+                profile: current.name().to_owned(),
+                keys,
+            };
         }
         if current.get("sso_start_url").is_some() || current.get("sso_session").is_some() {
             return Err(Error::Unsupported {
@@ -143,25 +150,44 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
             });
         }
         if let Some(command) = current.get("credential_process") {
-            break Base::Process { profile: current.name().to_owned(), command: command.to_owned() };
+            break Base::Process {
+                profile: current.name().to_owned(),
+                command: command.to_owned(),
+            };
         }
-        return Err(Error::NoCredentials { profile: current.name().to_owned() });
+        return Err(Error::NoCredentials {
+            profile: current.name().to_owned(),
+        });
     };
     hops.reverse();
 
     // The region of the profile asked for wins; otherwise the nearest source profile's.
-    let region = visited.iter().find_map(|n| profiles.get(n).and_then(|p| p.get("region"))).map(str::to_owned);
+    let region = visited
+        .iter()
+        .find_map(|n| profiles.get(n).and_then(|p| p.get("region")))
+        .map(str::to_owned);
     let account_id = match &base {
-        Base::StaticKeys { profile, .. } if hops.is_empty() => {
-            profiles.get(profile).and_then(|p| p.get("aws_account_id")).map(str::to_owned)
-        }
+        Base::StaticKeys { profile, .. } if hops.is_empty() => profiles
+            .get(profile)
+            .and_then(|p| p.get("aws_account_id"))
+            .map(str::to_owned),
         _ => None,
     };
-    Ok(Plan { profile: top.name().to_owned(), base, hops, region, account_id })
+    Ok(Plan {
+        profile: top.name().to_owned(),
+        base,
+        hops,
+        region,
+        account_id,
+    })
 }
 
 fn invalid(p: Profile<'_>, message: &str, help: &str) -> Error {
-    Error::InvalidProfile { profile: p.name().to_owned(), message: message.to_owned(), help: help.to_owned() }
+    Error::InvalidProfile {
+        profile: p.name().to_owned(),
+        message: message.to_owned(),
+        help: help.to_owned(),
+    }
 }
 
 fn static_keys(p: Profile<'_>) -> Result<Option<StaticKeys>> {
@@ -172,14 +198,24 @@ fn static_keys(p: Profile<'_>) -> Result<Option<StaticKeys>> {
             session_token: p.get("aws_session_token").map(Secret::from),
         })),
         (None, None) => Ok(None),
-        (Some(_), None) => Err(invalid(p, "has `aws_access_key_id` but no `aws_secret_access_key`", "add the secret key, or remove the key id")),
-        (None, Some(_)) => Err(invalid(p, "has `aws_secret_access_key` but no `aws_access_key_id`", "add the key id, or remove the secret key")),
+        (Some(_), None) => Err(invalid(
+            p,
+            "has `aws_access_key_id` but no `aws_secret_access_key`",
+            "add the secret key, or remove the key id",
+        )),
+        (None, Some(_)) => Err(invalid(
+            p,
+            "has `aws_secret_access_key` but no `aws_access_key_id`",
+            "add the key id, or remove the secret key",
+        )),
     }
 }
 
 fn credential_source_base(p: Profile<'_>, source: &str) -> Result<Base> {
     match source {
-        "Environment" => Ok(Base::Environment { profile: p.name().to_owned() }),
+        "Environment" => Ok(Base::Environment {
+            profile: p.name().to_owned(),
+        }),
         "Ec2InstanceMetadata" | "EcsContainer" => Err(Error::Unsupported {
             profile: p.name().to_owned(),
             what: format!("`credential_source = {source}`"),
@@ -214,14 +250,12 @@ fn role_hop(p: Profile<'_>, top: Profile<'_>, role_arn: &str) -> Result<RoleHop>
         },
     };
     let session_name = p.get("role_session_name").map(str::to_owned);
-    if let Some(name) = &session_name {
-        if !valid_session_name(name) {
-            return Err(invalid(
-                p,
-                &format!("`role_session_name = {name}` is not a valid session name"),
-                "use 2 to 64 characters from letters, digits and `+=,.@-_`",
-            ));
-        }
+    if let Some(name) = session_name.as_deref().filter(|n| !valid_session_name(n)) {
+        return Err(invalid(
+            p,
+            &format!("`role_session_name = {name}` is not a valid session name"),
+            "use 2 to 64 characters from letters, digits and `+=,.@-_`",
+        ));
     }
     let mfa_serial = p.get("mfa_serial").map(str::to_owned);
     // `mfa_process` may sit on the hop's profile or on the profile asked for.
@@ -244,7 +278,9 @@ fn role_hop(p: Profile<'_>, top: Profile<'_>, role_arn: &str) -> Result<RoleHop>
 
 pub fn valid_session_name(name: &str) -> bool {
     (2..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_".contains(&b))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_".contains(&b))
 }
 
 #[cfg(test)]

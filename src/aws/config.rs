@@ -9,7 +9,9 @@
 use crate::context::Context;
 use crate::error::{Error, Result};
 use aws_config::profile::ProfileSet;
-use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
+use aws_runtime::env_config::file::{
+    EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
+};
 use aws_types::os_shim_internal::{Env, Fs};
 use std::collections::HashMap;
 use std::future::Future;
@@ -63,7 +65,9 @@ impl Profiles {
         let mut cx = std::task::Context::from_waker(Waker::noop());
         match fut.as_mut().poll(&mut cx) {
             Poll::Ready(Ok(set)) => Ok(Self { set }),
-            Poll::Ready(Err(e)) => Err(Error::Config { message: error_chain(&e) }),
+            Poll::Ready(Err(e)) => Err(Error::Config {
+                message: error_chain(&e),
+            }),
             // Only reachable if aws-config's loader starts doing real async I/O.
             Poll::Pending => Err(Error::Config {
                 message: "the profile loader did not complete synchronously".into(),
@@ -73,7 +77,10 @@ impl Profiles {
 
     pub fn get(&self, name: &str) -> Option<Profile<'_>> {
         let inner = self.set.get_profile(name)?;
-        Some(Profile { name: inner.name(), inner })
+        Some(Profile {
+            name: inner.name(),
+            inner,
+        })
     }
 
     pub fn names(&self) -> Vec<&str> {
@@ -120,7 +127,11 @@ mod tests {
 
     #[test]
     fn default_section_forms() {
-        let p = Profiles::parse("[default]\nregion = us-west-2\n[profile x]\nregion = a\n", "").unwrap();
+        let p = Profiles::parse(
+            "[default]\nregion = us-west-2\n[profile x]\nregion = a\n",
+            "",
+        )
+        .unwrap();
         assert_eq!(p.get("default").unwrap().get("region"), Some("us-west-2"));
         assert_eq!(p.names(), vec!["default", "x"]);
     }

@@ -80,7 +80,10 @@ pub async fn assume_role(
         req = req.serial_number(serial).token_code(code.expose().as_str());
     }
     let out = req.send().await.map_err(classify)?;
-    let account_id = out.assumed_role_user().map(|u| u.arn()).and_then(account_from_arn);
+    let account_id = out
+        .assumed_role_user()
+        .map(|u| u.arn())
+        .and_then(account_from_arn);
     let c = out.credentials.ok_or_else(|| Failure {
         kind: StsFailure::Service,
         message: "the response holds no credentials".into(),
@@ -109,24 +112,44 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::
                     StsFailure::WrongMfaCode
                 }
                 "AccessDenied" | "AccessDeniedException" => StsFailure::AccessDenied,
-                "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => StsFailure::ExpiredToken,
-                "InvalidClientTokenId" | "SignatureDoesNotMatch" | "UnrecognizedClientException" => {
-                    StsFailure::InvalidSourceKeys
+                "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+                    StsFailure::ExpiredToken
                 }
-                "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" => {
-                    StsFailure::Throttled
-                }
+                "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "UnrecognizedClientException" => StsFailure::InvalidSourceKeys,
+                "Throttling"
+                | "ThrottlingException"
+                | "TooManyRequestsException"
+                | "RequestLimitExceeded" => StsFailure::Throttled,
                 _ => StsFailure::Service,
             };
-            let message = if message.is_empty() { code.to_owned() } else { message };
+            let message = if message.is_empty() {
+                code.to_owned()
+            } else {
+                message
+            };
             Failure { kind, message }
         }
-        SdkError::TimeoutError(_) => Failure { kind: StsFailure::Timeout, message: String::new() },
+        SdkError::TimeoutError(_) => Failure {
+            kind: StsFailure::Timeout,
+            message: String::new(),
+        },
         SdkError::DispatchFailure(d) => {
-            let kind = if d.is_timeout() { StsFailure::Timeout } else { StsFailure::Unreachable };
-            Failure { kind, message: root_cause(&err) }
+            let kind = if d.is_timeout() {
+                StsFailure::Timeout
+            } else {
+                StsFailure::Unreachable
+            };
+            Failure {
+                kind,
+                message: root_cause(&err),
+            }
         }
-        _ => Failure { kind: StsFailure::Service, message: error_chain(&err) },
+        _ => Failure {
+            kind: StsFailure::Service,
+            message: error_chain(&err),
+        },
     }
 }
 

@@ -23,16 +23,18 @@ const SCRUB: &[&str] = &[
 ];
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
-    if let Some(active) = ctx.var("ROLECALL_PROFILE") {
-        if !args.nested {
-            return Err(Error::Nested { active: active.to_owned() });
-        }
+    if let Some(active) = ctx.var("ROLECALL_PROFILE").filter(|_| !args.nested) {
+        return Err(Error::Nested {
+            active: active.to_owned(),
+        });
     }
     let profile = super::profile_name(ctx, args.profile.as_deref());
     let (plan, creds) = super::fetch(ctx, &profile, args.mfa)?;
     let mut argv = args.command.into_iter();
     let program: OsString = argv.next().unwrap_or_else(|| {
-        ctx.var("SHELL").map(OsString::from).unwrap_or_else(|| OsString::from("/bin/sh"))
+        ctx.var("SHELL")
+            .map(OsString::from)
+            .unwrap_or_else(|| OsString::from("/bin/sh"))
     });
     let mut cmd = Command::new(&program);
     cmd.args(argv).env_clear();
@@ -48,7 +50,10 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
             cmd.env(name, value.as_str());
         }
     }
-    ctx.debug(format_args!("running `{}` as profile `{profile}`", program.to_string_lossy()));
+    ctx.debug(format_args!(
+        "running `{}` as profile `{profile}`",
+        program.to_string_lossy()
+    ));
     replace_process(cmd, &program)
 }
 
@@ -56,13 +61,17 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
 fn replace_process(mut cmd: Command, program: &OsString) -> Result<u8> {
     use std::os::unix::process::CommandExt;
     let source = cmd.exec();
-    Err(Error::Exec { program: program.to_string_lossy().into_owned(), source })
+    Err(Error::Exec {
+        program: program.to_string_lossy().into_owned(),
+        source,
+    })
 }
 
 #[cfg(not(unix))]
 fn replace_process(mut cmd: Command, program: &OsString) -> Result<u8> {
-    let status = cmd
-        .status()
-        .map_err(|source| Error::Exec { program: program.to_string_lossy().into_owned(), source })?;
+    let status = cmd.status().map_err(|source| Error::Exec {
+        program: program.to_string_lossy().into_owned(),
+        source,
+    })?;
     Ok(status.code().unwrap_or(1) as u8)
 }

@@ -30,7 +30,10 @@ pub fn profile_name(ctx: &Context, named: Option<&str>) -> String {
 pub fn fetch(ctx: &Context, profile: &str, mfa: MfaArgs) -> Result<(Plan, Credentials)> {
     let active = ctx.active_profiles();
     if active.iter().any(|p| p == profile) || active.len() >= MAX_DEPTH {
-        return Err(Error::Recursion { active, profile: profile.to_owned() });
+        return Err(Error::Recursion {
+            active,
+            profile: profile.to_owned(),
+        });
     }
     let profiles = Profiles::load(ctx)?;
     if profile == "default" && profiles.get("default").is_none() && profiles.is_empty() {
@@ -42,20 +45,38 @@ pub fn fetch(ctx: &Context, profile: &str, mfa: MfaArgs) -> Result<(Plan, Creden
         plan.base.profile(),
         plan.hops.len()
     ));
-    let opts = Options { mfa_code: mfa.mfa_code.map(Secret::from) };
+    let opts = Options {
+        mfa_code: mfa.mfa_code.map(Secret::from),
+    };
     let creds = obtain::obtain(ctx, &plan, &opts)?;
     Ok((plan, creds))
 }
 
 /// The variables a session sets (`Some`) or clears (`None`), in output order.
-pub fn session_vars(ctx: &Context, plan: &Plan, creds: &Credentials) -> Vec<(&'static str, Option<Zeroizing<String>>)> {
+pub fn session_vars(
+    ctx: &Context,
+    plan: &Plan,
+    creds: &Credentials,
+) -> Vec<(&'static str, Option<Zeroizing<String>>)> {
     let z = |s: String| Some(Zeroizing::new(s));
     let region = obtain::region(ctx, plan);
     let mut vars = vec![
         ("AWS_ACCESS_KEY_ID", z(creds.access_key_id.clone())),
-        ("AWS_SECRET_ACCESS_KEY", z(creds.secret_access_key.expose().clone())),
-        ("AWS_SESSION_TOKEN", creds.session_token.as_ref().and_then(|t| z(t.expose().clone()))),
-        ("AWS_CREDENTIAL_EXPIRATION", creds.expiration_rfc3339().and_then(z)),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            z(creds.secret_access_key.expose().clone()),
+        ),
+        (
+            "AWS_SESSION_TOKEN",
+            creds
+                .session_token
+                .as_ref()
+                .and_then(|t| z(t.expose().clone())),
+        ),
+        (
+            "AWS_CREDENTIAL_EXPIRATION",
+            creds.expiration_rfc3339().and_then(z),
+        ),
     ];
     if let Some(region) = region {
         vars.push(("AWS_REGION", z(region.clone())));

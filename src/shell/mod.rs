@@ -298,8 +298,9 @@ mod testkit {
 
     /// The Python of the test venv that `scripts/test-deps` makes (it has python-dotenv).
     pub(crate) fn venv_python() -> String {
-        let venv = std::env::var("ROLECALL_TEST_VENV")
-            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-venv").to_owned());
+        let venv = std::env::var("ROLECALL_TEST_VENV").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/target/test-venv").to_owned()
+        });
         format!("{venv}/bin/python")
     }
 

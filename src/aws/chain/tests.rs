@@ -14,8 +14,19 @@ struct Case {
     expect: Result<(&'static str, &'static [&'static str]), &'static str>,
 }
 
-fn case(name: &'static str, config: &str, profile: &'static str, expect: Result<(&'static str, &'static [&'static str]), &'static str>) -> Case {
-    Case { name, config: config.replace("{KEYS}", KEYS), credentials: "", profile, expect }
+fn case(
+    name: &'static str,
+    config: &str,
+    profile: &'static str,
+    expect: Result<(&'static str, &'static [&'static str]), &'static str>,
+) -> Case {
+    Case {
+        name,
+        config: config.replace("{KEYS}", KEYS),
+        credentials: "",
+        profile,
+        expect,
+    }
 }
 
 fn describe_base(b: &Base) -> String {
@@ -33,9 +44,24 @@ fn role_name(arn: &str) -> &str {
 #[test]
 fn chain_resolution_table() {
     let cases = vec![
-        case("static keys alone", "[profile a]\n{KEYS}", "a", Ok(("static:a", &[]))),
-        case("default profile", "[default]\n{KEYS}", "default", Ok(("static:default", &[]))),
-        case("one hop", "[profile base]\n{KEYS}[profile r]\nrole_arn = arn:aws:iam::123456789012:role/one\nsource_profile = base\n", "r", Ok(("static:base", &["one"]))),
+        case(
+            "static keys alone",
+            "[profile a]\n{KEYS}",
+            "a",
+            Ok(("static:a", &[])),
+        ),
+        case(
+            "default profile",
+            "[default]\n{KEYS}",
+            "default",
+            Ok(("static:default", &[])),
+        ),
+        case(
+            "one hop",
+            "[profile base]\n{KEYS}[profile r]\nrole_arn = arn:aws:iam::123456789012:role/one\nsource_profile = base\n",
+            "r",
+            Ok(("static:base", &["one"])),
+        ),
         case(
             "three hops",
             "[profile base]\n{KEYS}\
@@ -45,36 +71,160 @@ fn chain_resolution_table() {
             "c",
             Ok(("static:base", &["a", "b", "c"])),
         ),
-        case("self-sourcing profile uses its own keys", "[profile me]\n{KEYS}role_arn = arn:aws:iam::123456789012:role/self\nsource_profile = me\n", "me", Ok(("static:me", &["self"]))),
+        case(
+            "self-sourcing profile uses its own keys",
+            "[profile me]\n{KEYS}role_arn = arn:aws:iam::123456789012:role/self\nsource_profile = me\n",
+            "me",
+            Ok(("static:me", &["self"])),
+        ),
         case(
             "self-sourcing in the middle of a chain",
             "[profile me]\n{KEYS}role_arn = arn:aws:iam::123456789012:role/self\nsource_profile = me\n[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = me\n",
             "top",
             Ok(("static:me", &["self", "top"])),
         ),
-        case("source profile with role_arn and keys chains on", "[profile base]\n{KEYS}[profile mid]\n{KEYS}role_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = mid\n", "top", Ok(("static:base", &["mid", "top"]))),
-        case("credential_source Environment", "[profile e]\nrole_arn = arn:aws:iam::123456789012:role/e\ncredential_source = Environment\n", "e", Ok(("env:e", &["e"]))),
-        case("credential_process as source", "[profile p]\ncredential_process = /bin/echo hi\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = p\n", "r", Ok(("process:p", &["r"]))),
-        case("credential_process alone", "[profile p]\ncredential_process = /bin/echo hi\n", "p", Ok(("process:p", &[]))),
-        case("static keys win over credential_process", "[profile p]\n{KEYS}credential_process = /bin/echo hi\n", "p", Ok(("static:p", &[]))),
-        case("loop of two", "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n", "a", Err("`source_profile` loop: `a` -> `b` -> `a`")),
-        case("loop not through the start", "[profile x]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = a\n[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = c\n[profile c]\nrole_arn = arn:aws:iam::123456789012:role/c\nsource_profile = a\n", "x", Err("`source_profile` loop: `a` -> `b` -> `c` -> `a`")),
-        case("self-sourcing without keys", "[profile me]\nrole_arn = arn:aws:iam::123456789012:role/self\nsource_profile = me\n", "me", Err("profile `me`: names itself as `source_profile` but has no `aws_access_key_id`")),
-        case("missing profile", "[profile a]\n{KEYS}", "nope", Err("profile `nope` not found")),
-        case("missing source profile", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = gone\n", "r", Err("profile `gone` not found (named by `source_profile` in profile `r`)")),
-        case("both sources", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = a\ncredential_source = Environment\n", "r", Err("profile `r`: has both `source_profile` and `credential_source`")),
-        case("role_arn without a source", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\n", "r", Err("profile `r`: has `role_arn` but no `source_profile` or `credential_source`")),
-        case("role_arn beside credential_process", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_process = rolecall credential-process r\n", "r", Err("profile `r`: has `role_arn` but no `source_profile` or `credential_source`")),
-        case("unknown credential_source", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Magic\n", "r", Err("profile `r`: `credential_source = Magic` is not a known source")),
-        case("metadata credential_source not yet", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Ec2InstanceMetadata\n", "r", Err("profile `r` uses `credential_source = Ec2InstanceMetadata`, which rolecall does not support yet")),
-        case("no credentials", "[profile empty]\nregion = us-east-1\n", "empty", Err("profile `empty` has no credentials and no way to get them")),
-        case("half static keys", "[profile h]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "h", Err("profile `h`: has `aws_access_key_id` but no `aws_secret_access_key`")),
-        case("bad duration", "[profile base]\n{KEYS}[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nduration_seconds = 60\n", "r", Err("profile `r`: `duration_seconds = 60` is not a whole number from 900 to 43200")),
-        case("bad duration text", "[profile base]\n{KEYS}[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nduration_seconds = 1h\n", "r", Err("profile `r`: `duration_seconds = 1h` is not a whole number from 900 to 43200")),
-        case("bad role arn", "[profile base]\n{KEYS}[profile r]\nrole_arn = my-role\nsource_profile = base\n", "r", Err("profile `r`: `role_arn = my-role` is not a role ARN")),
-        case("bad session name", "[profile base]\n{KEYS}[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nrole_session_name = has space\n", "r", Err("profile `r`: `role_session_name = has space` is not a valid session name")),
-        case("sso not yet", "[profile s]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n", "s", Err("profile `s` uses IAM Identity Center (`sso_session` / `sso_start_url`), which rolecall does not support yet")),
-        case("web identity not yet", "[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /tmp/token\n", "w", Err("profile `w` uses `web_identity_token_file`, which rolecall does not support yet")),
+        case(
+            "source profile with role_arn and keys chains on",
+            "[profile base]\n{KEYS}[profile mid]\n{KEYS}role_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = mid\n",
+            "top",
+            Ok(("static:base", &["mid", "top"])),
+        ),
+        case(
+            "credential_source Environment",
+            "[profile e]\nrole_arn = arn:aws:iam::123456789012:role/e\ncredential_source = Environment\n",
+            "e",
+            Ok(("env:e", &["e"])),
+        ),
+        case(
+            "credential_process as source",
+            "[profile p]\ncredential_process = /bin/echo hi\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = p\n",
+            "r",
+            Ok(("process:p", &["r"])),
+        ),
+        case(
+            "credential_process alone",
+            "[profile p]\ncredential_process = /bin/echo hi\n",
+            "p",
+            Ok(("process:p", &[])),
+        ),
+        case(
+            "static keys win over credential_process",
+            "[profile p]\n{KEYS}credential_process = /bin/echo hi\n",
+            "p",
+            Ok(("static:p", &[])),
+        ),
+        case(
+            "loop of two",
+            "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n",
+            "a",
+            Err("`source_profile` loop: `a` -> `b` -> `a`"),
+        ),
+        case(
+            "loop not through the start",
+            "[profile x]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = a\n[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = c\n[profile c]\nrole_arn = arn:aws:iam::123456789012:role/c\nsource_profile = a\n",
+            "x",
+            Err("`source_profile` loop: `a` -> `b` -> `c` -> `a`"),
+        ),
+        case(
+            "self-sourcing without keys",
+            "[profile me]\nrole_arn = arn:aws:iam::123456789012:role/self\nsource_profile = me\n",
+            "me",
+            Err("profile `me`: names itself as `source_profile` but has no `aws_access_key_id`"),
+        ),
+        case(
+            "missing profile",
+            "[profile a]\n{KEYS}",
+            "nope",
+            Err("profile `nope` not found"),
+        ),
+        case(
+            "missing source profile",
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = gone\n",
+            "r",
+            Err("profile `gone` not found (named by `source_profile` in profile `r`)"),
+        ),
+        case(
+            "both sources",
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = a\ncredential_source = Environment\n",
+            "r",
+            Err("profile `r`: has both `source_profile` and `credential_source`"),
+        ),
+        case(
+            "role_arn without a source",
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\n",
+            "r",
+            Err("profile `r`: has `role_arn` but no `source_profile` or `credential_source`"),
+        ),
+        case(
+            "role_arn beside credential_process",
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_process = rolecall credential-process r\n",
+            "r",
+            Err("profile `r`: has `role_arn` but no `source_profile` or `credential_source`"),
+        ),
+        case(
+            "unknown credential_source",
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Magic\n",
+            "r",
+            Err("profile `r`: `credential_source = Magic` is not a known source"),
+        ),
+        case(
+            "metadata credential_source not yet",
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Ec2InstanceMetadata\n",
+            "r",
+            Err(
+                "profile `r` uses `credential_source = Ec2InstanceMetadata`, which rolecall does not support yet",
+            ),
+        ),
+        case(
+            "no credentials",
+            "[profile empty]\nregion = us-east-1\n",
+            "empty",
+            Err("profile `empty` has no credentials and no way to get them"),
+        ),
+        case(
+            "half static keys",
+            "[profile h]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+            "h",
+            Err("profile `h`: has `aws_access_key_id` but no `aws_secret_access_key`"),
+        ),
+        case(
+            "bad duration",
+            "[profile base]\n{KEYS}[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nduration_seconds = 60\n",
+            "r",
+            Err("profile `r`: `duration_seconds = 60` is not a whole number from 900 to 43200"),
+        ),
+        case(
+            "bad duration text",
+            "[profile base]\n{KEYS}[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nduration_seconds = 1h\n",
+            "r",
+            Err("profile `r`: `duration_seconds = 1h` is not a whole number from 900 to 43200"),
+        ),
+        case(
+            "bad role arn",
+            "[profile base]\n{KEYS}[profile r]\nrole_arn = my-role\nsource_profile = base\n",
+            "r",
+            Err("profile `r`: `role_arn = my-role` is not a role ARN"),
+        ),
+        case(
+            "bad session name",
+            "[profile base]\n{KEYS}[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nrole_session_name = has space\n",
+            "r",
+            Err("profile `r`: `role_session_name = has space` is not a valid session name"),
+        ),
+        case(
+            "sso not yet",
+            "[profile s]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+            "s",
+            Err(
+                "profile `s` uses IAM Identity Center (`sso_session` / `sso_start_url`), which rolecall does not support yet",
+            ),
+        ),
+        case(
+            "web identity not yet",
+            "[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /tmp/token\n",
+            "w",
+            Err("profile `w` uses `web_identity_token_file`, which rolecall does not support yet"),
+        ),
     ];
     let mut failures = Vec::new();
     for c in &cases {
@@ -82,17 +232,31 @@ fn chain_resolution_table() {
         let got = resolve(&profiles, c.profile);
         let ok = match (&got, &c.expect) {
             (Ok(plan), Ok((base, hops))) => {
-                let got_hops: Vec<&str> = plan.hops.iter().map(|h| role_name(&h.role_arn)).collect();
+                let got_hops: Vec<&str> =
+                    plan.hops.iter().map(|h| role_name(&h.role_arn)).collect();
                 describe_base(&plan.base) == *base && got_hops == *hops
             }
             (Err(e), Err(msg)) => e.to_string() == *msg,
             _ => false,
         };
         if !ok {
-            failures.push(format!("{}: got {:?}, want {:?}", c.name, got.as_ref().map(|p| (describe_base(&p.base), &p.hops)).map_err(|e| e.to_string()), c.expect));
+            failures.push(format!(
+                "{}: got {:?}, want {:?}",
+                c.name,
+                got.as_ref()
+                    .map(|p| (describe_base(&p.base), &p.hops))
+                    .map_err(|e| e.to_string()),
+                c.expect
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -125,7 +289,9 @@ fn every_role_key_reaches_the_hop() {
 
 #[test]
 fn region_of_the_profile_asked_for_wins() {
-    let config = format!("[profile base]\n{KEYS}region = eu-west-1\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nregion = ap-south-1\n");
+    let config = format!(
+        "[profile base]\n{KEYS}region = eu-west-1\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nregion = ap-south-1\n"
+    );
     let plan = resolve(&Profiles::parse(&config, "").unwrap(), "r").unwrap();
     assert_eq!(plan.region.as_deref(), Some("ap-south-1"));
 }
@@ -138,7 +304,10 @@ fn mfa_process_falls_back_to_the_profile_asked_for() {
     );
     let plan = resolve(&Profiles::parse(&config, "").unwrap(), "top").unwrap();
     assert_eq!(plan.hops[0].mfa_process.as_deref(), Some("echo 123456"));
-    assert_eq!(plan.hops[1].mfa_process, None, "no mfa_serial, no mfa_process");
+    assert_eq!(
+        plan.hops[1].mfa_process, None,
+        "no mfa_serial, no mfa_process"
+    );
 }
 
 #[test]
@@ -149,14 +318,23 @@ fn static_keys_from_credentials_file_with_session_token_and_account() {
     )
     .unwrap();
     let plan = resolve(&profiles, "a").unwrap();
-    let Base::StaticKeys { keys, .. } = &plan.base else { panic!("{plan:?}") };
+    let Base::StaticKeys { keys, .. } = &plan.base else {
+        panic!("{plan:?}")
+    };
     assert_eq!(keys.access_key_id, "ASIAIOSFODNN7EXAMPLE");
-    assert_eq!(keys.session_token.as_ref().map(|t| t.expose().as_str()), Some("token"));
+    assert_eq!(
+        keys.session_token.as_ref().map(|t| t.expose().as_str()),
+        Some("token")
+    );
     assert_eq!(plan.account_id.as_deref(), Some("123456789012"));
 }
 
 #[test]
 fn plan_debug_has_no_secret() {
-    let plan = resolve(&Profiles::parse(&format!("[profile a]\n{KEYS}"), "").unwrap(), "a").unwrap();
+    let plan = resolve(
+        &Profiles::parse(&format!("[profile a]\n{KEYS}"), "").unwrap(),
+        "a",
+    )
+    .unwrap();
     assert!(!format!("{plan:?}").contains("EXAMPLEKEY"));
 }

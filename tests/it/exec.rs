@@ -1,0 +1,161 @@
+//! `rolecall exec`: the child's status and signals come back untouched, the environment is clean.
+
+use crate::cli::{KEY_ID, SECRET, static_profile};
+use crate::support::Sandbox;
+use std::os::unix::process::ExitStatusExt;
+
+fn sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.config(&format!("{}region = eu-central-1\n", static_profile("p")));
+    sb
+}
+
+#[test]
+fn exit_code_comes_back() {
+    let sb = sandbox();
+    let status = sb
+        .cmd()
+        .args(["exec", "p", "--", "sh", "-c", "exit 7"])
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(7));
+}
+
+#[test]
+fn a_signal_comes_back_as_a_signal() {
+    let sb = sandbox();
+    let status = sb
+        .cmd()
+        .args(["exec", "p", "--", "sh", "-c", "kill -TERM $$"])
+        .status()
+        .unwrap();
+    assert_eq!(status.signal(), Some(libc_sigterm()), "{status:?}");
+    assert_eq!(status.code(), None);
+}
+
+fn libc_sigterm() -> i32 {
+    15
+}
+
+#[test]
+fn same_process_no_wrapper() {
+    let sb = sandbox();
+    let child = sb
+        .cmd()
+        .args(["exec", "p", "--", "sh", "-c", "echo $$"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        pid.to_string(),
+        "execve keeps the PID"
+    );
+}
+
+#[test]
+fn the_child_sees_the_credentials_and_no_stale_variables() {
+    let sb = sandbox();
+    let out = sb
+        .cmd()
+        .args(["exec", "p", "--", "env"])
+        .env("AWS_PROFILE", "stale")
+        .env("AWS_DEFAULT_PROFILE", "stale")
+        .env("AWS_SESSION_TOKEN", "stale-token")
+        .env("AWS_SECURITY_TOKEN", "stale-token")
+        .env("ROLECALL_MFA_CODE", "123456")
+        .env("KEEP_ME", "yes")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let env = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = env.lines().collect();
+    assert!(lines.contains(&format!("AWS_ACCESS_KEY_ID={KEY_ID}").as_str()));
+    assert!(lines.contains(&format!("AWS_SECRET_ACCESS_KEY={SECRET}").as_str()));
+    assert!(lines.contains(&"AWS_REGION=eu-central-1"));
+    assert!(lines.contains(&"AWS_DEFAULT_REGION=eu-central-1"));
+    assert!(lines.contains(&"ROLECALL_PROFILE=p"));
+    assert!(lines.contains(&"KEEP_ME=yes"));
+    for gone in [
+        "AWS_PROFILE=",
+        "AWS_DEFAULT_PROFILE=",
+        "AWS_SESSION_TOKEN=",
+        "AWS_SECURITY_TOKEN=",
+        "ROLECALL_MFA_CODE=",
+    ] {
+        assert!(
+            !lines.iter().any(|l| l.starts_with(gone)),
+            "{gone} should be scrubbed:\n{env}"
+        );
+    }
+}
+
+#[test]
+fn no_secret_in_the_childs_argv() {
+    let sb = sandbox();
+    let out = sb
+        .cmd()
+        .args([
+            "exec",
+            "p",
+            "--",
+            "sh",
+            "-c",
+            "cat /proc/$$/cmdline | tr '\\0' ' '",
+        ])
+        .output()
+        .unwrap();
+    let argv = String::from_utf8(out.stdout).unwrap();
+    assert!(!argv.contains(SECRET), "{argv}");
+}
+
+#[test]
+fn nesting_is_refused_unless_asked_for() {
+    let sb = sandbox();
+    let out = sb
+        .cmd()
+        .args(["exec", "p", "--", "true"])
+        .env("ROLECALL_PROFILE", "outer")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("already inside a rolecall session for profile `outer`"),
+        "{err}"
+    );
+    let out = sb
+        .cmd()
+        .args(["exec", "--nested", "p", "--", "true"])
+        .env("ROLECALL_PROFILE", "outer")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
+fn no_command_runs_the_shell() {
+    let sb = sandbox();
+    let out = sb
+        .cmd()
+        .args(["exec", "p"])
+        .env("SHELL", "/bin/echo")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "\n");
+}
+
+#[test]
+fn missing_command_exits_127() {
+    let sb = sandbox();
+    let out = sb
+        .cmd()
+        .args(["exec", "p", "--", "rolecall-no-such-command"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(127));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot run `rolecall-no-such-command`"));
+}
