@@ -34,13 +34,37 @@ pub enum Command {
     /// List the profile names in the config files
     #[command(name = "profiles")]
     Profiles,
+    /// Inspect or clear the credential cache
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Each cached step: profile, step, expiry and time left (never a secret)
+    List,
+    /// Remove the cached steps of PROFILE, or everything with --all
+    Clear(CacheClearArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct MfaArgs {
+pub struct CacheClearArgs {
+    /// The profile whose steps to remove
+    #[arg(required_unless_present = "all")]
+    pub profile: Option<String>,
+    /// Remove every entry
+    #[arg(long, conflicts_with = "profile")]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
     /// The current MFA code, instead of a prompt (also `ROLECALL_MFA_CODE`)
     #[arg(long, value_name = "CODE")]
     pub mfa_code: Option<String>,
+    /// Neither read nor write the credential cache (also `ROLECALL_NO_CACHE=1`)
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]
@@ -48,7 +72,7 @@ pub struct CredentialProcessArgs {
     /// The profile to get credentials for (required: `AWS_PROFILE` names the caller's profile)
     pub profile: String,
     #[command(flatten)]
-    pub mfa: MfaArgs,
+    pub fetch: FetchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -62,7 +86,7 @@ pub struct EnvArgs {
     #[arg(long, conflicts_with = "profile")]
     pub unset: bool,
     #[command(flatten)]
-    pub mfa: MfaArgs,
+    pub fetch: FetchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -71,7 +95,7 @@ pub struct ExecArgs {
     #[arg(long)]
     pub nested: bool,
     #[command(flatten)]
-    pub mfa: MfaArgs,
+    pub fetch: FetchArgs,
     /// The profile (default: `AWS_PROFILE`, then `default`)
     pub profile: Option<String>,
     /// The command and its arguments, after `--` (default: `$SHELL`)

@@ -93,6 +93,24 @@ pub enum Error {
         what: String,
         source: std::io::Error,
     },
+    /// A rolecall environment setting has a bad value.
+    Setting {
+        name: &'static str,
+        message: String,
+    },
+    LockTimeout {
+        doing: String,
+        holder: String,
+        seconds: u64,
+    },
+    UnsafeCacheDir {
+        dir: std::path::PathBuf,
+        reason: String,
+    },
+    /// The code offered is the one just used; AWS rejects a TOTP code used twice.
+    MfaCodeReused {
+        profile: String,
+    },
 }
 
 impl Error {
@@ -158,6 +176,14 @@ impl Error {
             }
             Error::Exec { .. } => "check the command name and your `PATH`".into(),
             Error::Io { .. } => return None,
+            Error::Setting { name, .. } => format!("fix or unset `{name}`"),
+            Error::LockTimeout { .. } => {
+                "finish the prompt in the other terminal, or raise `ROLECALL_LOCK_TIMEOUT`".into()
+            }
+            Error::UnsafeCacheDir { .. } => {
+                "remove it, or point `ROLECALL_CACHE_DIR` at a directory of your own".into()
+            }
+            Error::MfaCodeReused { .. } => "wait for your device to show the next code (at most 30 seconds)".into(),
         })
     }
 
@@ -242,7 +268,9 @@ impl fmt::Display for Error {
             } => {
                 let what = match role_arn {
                     Some(arn) => format!("cannot assume `{arn}` for profile `{profile}`"),
-                    None => format!("STS call for profile `{profile}` failed"),
+                    None => format!(
+                        "cannot start an MFA session (GetSessionToken) for profile `{profile}`"
+                    ),
                 };
                 let why = match failure {
                     StsFailure::AccessDenied => "access denied",
@@ -281,6 +309,28 @@ impl fmt::Display for Error {
             ),
             Error::Exec { program, source } => write!(f, "cannot run `{program}`: {source}"),
             Error::Io { what, source } => write!(f, "{what}: {source}"),
+            Error::Setting { name, message } => write!(f, "`{name}`: {message}"),
+            Error::LockTimeout {
+                doing,
+                holder,
+                seconds,
+            } => {
+                write!(
+                    f,
+                    "gave up after {seconds} s waiting for {holder} to finish `{doing}`"
+                )
+            }
+            Error::UnsafeCacheDir { dir, reason } => {
+                write!(
+                    f,
+                    "refusing the cache directory {}: {reason}",
+                    dir.display()
+                )
+            }
+            Error::MfaCodeReused { profile } => write!(
+                f,
+                "the MFA code for profile `{profile}` was already used; AWS rejects a code used twice"
+            ),
         }
     }
 }

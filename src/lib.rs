@@ -16,6 +16,7 @@
 //!   credential process.
 
 pub mod aws;
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod context;
@@ -61,6 +62,7 @@ fn run(ctx: &Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
         Command::CredentialProcess(args) => cmd::credential_process::run(ctx, args),
         Command::Env(args) => cmd::env::run(ctx, args),
         Command::Profiles => cmd::profiles::run(ctx),
+        Command::Cache(c) => cmd::cache::run(ctx, c),
         Command::Exec(args) => {
             let code = cmd::exec::run(ctx, args)?;
             // Only reached where exec cannot replace the process (Windows).

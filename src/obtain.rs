@@ -1,10 +1,14 @@
-//! Walk a [`Plan`]: base credentials first, then each role hop in order.
+//! Walk a [`Plan`]: base credentials, then each step that yields temporary credentials (an MFA
+//! session, then role hops), each cached on its own.
 //!
-//! The async runtime and SDK clients are created only when a hop must call STS; a profile with
-//! static keys alone never builds them.
+//! The fast path looks for the newest fresh step from the end, without locks; a hit on the last
+//! step prints with no async runtime, no TLS and no SDK set-up. On a miss, each remaining step is
+//! taken under its own lock: look again (another process may have just fetched it), otherwise
+//! prompt, call STS, write. N processes that miss at once make one call per step.
 
-use crate::aws::chain::{Base, Plan, RoleHop};
-use crate::aws::sts::{self, Target};
+use crate::aws::chain::{Base, Plan, RoleHop, SessionStep};
+use crate::aws::sts::{self, Issued, Target};
+use crate::cache::{Cache, Key, Lookup, mfa_code_hash};
 use crate::context::{ACTIVE_PROFILES_VAR, Context};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result, StsFailure};
@@ -12,7 +16,7 @@ use crate::prompt::{Terminal, is_mfa_code};
 use crate::protocol;
 use crate::secret::Secret;
 use std::process::{Command, Stdio};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 use zeroize::Zeroizing;
 
 /// How a fetch may get what it needs from the user.
@@ -24,43 +28,266 @@ pub struct Options {
 
 /// How many codes a person may type before rolecall gives up.
 const MFA_TRIES: u32 = 3;
+/// A TOTP code's lifetime.
+const TOTP_WINDOW: u64 = 30;
 
-pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options) -> Result<Credentials> {
-    let mut creds = base_credentials(ctx, plan)?;
-    if plan.hops.is_empty() {
-        return Ok(creds);
+/// One step that yields temporary credentials.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Session(SessionStep),
+    Role(RoleHop),
+}
+
+impl Step {
+    pub fn profile(&self) -> &str {
+        match self {
+            Step::Session(s) => &s.profile,
+            Step::Role(h) => &h.profile,
+        }
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Io {
-            what: "cannot start the async runtime".into(),
-            source,
-        })?;
-    let region = region(ctx, plan).unwrap_or_else(|| "us-east-1".to_owned());
-    for hop in &plan.hops {
-        let target = Target {
-            region: region.clone(),
-            endpoint_url: endpoint_url(ctx, hop),
+
+    /// For `cache list` and "waiting for" messages; never a secret.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::Session(s) => format!("GetSessionToken {}", s.mfa_serial),
+            Step::Role(h) => format!("AssumeRole {}", h.role_arn),
+        }
+    }
+}
+
+/// The steps of `plan` as they will run. An MFA session is undone when the environment's keys
+/// turn out to carry a session token (GetSessionToken refuses those).
+pub fn steps(ctx: &Context, plan: &Plan) -> Vec<Step> {
+    let mut hops = plan.hops.clone();
+    let mut steps = Vec::with_capacity(hops.len() + 1);
+    if let Some(session) = &plan.session {
+        let env_has_token =
+            matches!(plan.base, Base::Environment { .. }) && ctx.var("AWS_SESSION_TOKEN").is_some();
+        match hops.first_mut() {
+            Some(first) if env_has_token => session.restore_into(first),
+            _ => steps.push(Step::Session(session.clone())),
+        }
+    }
+    steps.extend(hops.into_iter().map(Step::Role));
+    steps
+}
+
+/// The cache key of every step: everything that changes its answer, from the base identity on.
+pub fn cache_keys(ctx: &Context, plan: &Plan, steps: &[Step]) -> Vec<Key> {
+    let identity = match &plan.base {
+        Base::StaticKeys { keys, .. } => format!("static {}", keys.access_key_id),
+        Base::Environment { .. } => {
+            format!("environment {}", ctx.var("AWS_ACCESS_KEY_ID").unwrap_or(""))
+        }
+        Base::Process { profile, command } => format!("process {profile} {command}"),
+    };
+    let region = region(ctx, plan).unwrap_or_default();
+    let mut descriptor = format!("rolecall-cache-v1\n{identity}");
+    let mut keys = Vec::with_capacity(steps.len());
+    for step in steps {
+        let part = match step {
+            Step::Session(s) => serde_json::json!([
+                "GetSessionToken",
+                s.mfa_serial,
+                s.duration_seconds,
+                endpoint_url(ctx, plan.hops.first()),
+                region
+            ]),
+            Step::Role(h) => serde_json::json!([
+                "AssumeRole",
+                h.role_arn,
+                h.session_name,
+                h.external_id,
+                h.duration_seconds,
+                h.source_identity,
+                h.mfa_serial,
+                endpoint_url(ctx, Some(h)),
+                region
+            ]),
         };
-        ctx.debug(format_args!(
-            "assuming `{}` for profile `{}` with {} via {}",
-            hop.role_arn,
-            hop.profile,
-            creds.masked_key_id(),
-            target
-                .endpoint_url
-                .as_deref()
-                .unwrap_or(&format!("the STS endpoint of {}", target.region))
-        ));
-        creds = assume(ctx, plan, &runtime, &creds, &target, hop, opts)?;
+        descriptor.push('\n');
+        descriptor.push_str(&part.to_string());
+        keys.push(Key::new(descriptor.clone()));
+    }
+    keys
+}
+
+pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Result<Credentials> {
+    let steps = steps(ctx, plan);
+    if steps.is_empty() {
+        return base_credentials(ctx, plan);
+    }
+    let keys = cache_keys(ctx, plan, &steps);
+
+    // Fast path: the newest fresh step, no lock.
+    let mut start = 0;
+    let mut found = None;
+    for i in (0..steps.len()).rev() {
+        if let Lookup::Fresh(c) = cache.read(&keys[i], ctx.now()) {
+            ctx.debug(format_args!(
+                "cache hit for `{}`: {}",
+                steps[i].describe(),
+                c.masked_key_id()
+            ));
+            start = i + 1;
+            found = Some(c);
+            break;
+        }
+    }
+    let mut creds = match found {
+        Some(c) if start == steps.len() => return Ok(c),
+        Some(c) => c,
+        None => base_credentials(ctx, plan)?,
+    };
+
+    let mut runtime = None;
+    let mut mfa = MfaCodes::new(ctx, opts, cache);
+    for (step, key) in steps.iter().zip(&keys).skip(start) {
+        let doing = format!("{} for profile `{}`", step.describe(), plan.profile);
+        let _lock = cache.lock(key, &doing)?;
+        match cache.read(key, ctx.now()) {
+            Lookup::Fresh(c) => {
+                ctx.debug(format_args!(
+                    "`{}` was fetched by another process meanwhile",
+                    step.describe()
+                ));
+                creds = c;
+                continue;
+            }
+            Lookup::Bad(reason) => cache.set_aside(key, &reason, ctx),
+            Lookup::Stale | Lookup::Missing => {}
+        }
+        if runtime.is_none() {
+            runtime = Some(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|source| Error::Io {
+                        what: "cannot start the async runtime".into(),
+                        source,
+                    })?,
+            );
+        }
+        let rt = runtime.as_ref().expect("set just above");
+        let issued = fetch_step(ctx, plan, rt, &creds, step, &mut mfa)?;
         ctx.debug(format_args!(
             "got {} for `{}`",
-            creds.masked_key_id(),
-            hop.role_arn
+            issued.credentials.masked_key_id(),
+            step.describe()
         ));
+        if let Err(e) = cache.write(
+            key,
+            step.profile(),
+            &step.describe(),
+            &issued.credentials,
+            issued.skew_seconds,
+            ctx.now(),
+        ) {
+            ctx.warn(format_args!("{e}; the credentials are not cached"));
+        }
+        creds = issued.credentials;
     }
     Ok(creds)
+}
+
+fn fetch_step(
+    ctx: &Context,
+    plan: &Plan,
+    rt: &tokio::runtime::Runtime,
+    source: &Credentials,
+    step: &Step,
+    mfa: &mut MfaCodes<'_>,
+) -> Result<Issued> {
+    let region = region(ctx, plan).unwrap_or_else(|| "us-east-1".to_owned());
+    match step {
+        Step::Session(s) => {
+            let target = Target {
+                region,
+                endpoint_url: endpoint_url(ctx, plan.hops.first()),
+            };
+            log_call(ctx, step, source, &target);
+            let to_error = |f: sts::Failure| sts_error(&s.profile, None, &target, f);
+            mfa.with_code(
+                &s.profile,
+                &s.mfa_serial,
+                s.mfa_process.as_deref(),
+                &to_error,
+                |code| {
+                    rt.block_on(sts::get_session_token(
+                        source,
+                        &target,
+                        &s.mfa_serial,
+                        code,
+                        s.duration_seconds,
+                    ))
+                },
+            )
+        }
+        Step::Role(hop) => {
+            let target = Target {
+                region,
+                endpoint_url: endpoint_url(ctx, Some(hop)),
+            };
+            log_call(ctx, step, source, &target);
+            let session_name = hop
+                .session_name
+                .clone()
+                .unwrap_or_else(|| default_session_name(ctx));
+            let to_error =
+                |f: sts::Failure| sts_error(&hop.profile, Some(&hop.role_arn), &target, f);
+            match &hop.mfa_serial {
+                None => rt
+                    .block_on(sts::assume_role(source, &target, hop, &session_name, None))
+                    .map_err(to_error),
+                Some(serial) => mfa.with_code(
+                    &hop.profile,
+                    serial,
+                    hop.mfa_process.as_deref(),
+                    &to_error,
+                    |code| {
+                        rt.block_on(sts::assume_role(
+                            source,
+                            &target,
+                            hop,
+                            &session_name,
+                            Some(code),
+                        ))
+                    },
+                ),
+            }
+        }
+    }
+}
+
+fn log_call(ctx: &Context, step: &Step, source: &Credentials, target: &Target) {
+    ctx.debug(format_args!(
+        "{} for profile `{}` with {} via {}",
+        step.describe(),
+        step.profile(),
+        source.masked_key_id(),
+        target
+            .endpoint_url
+            .as_deref()
+            .unwrap_or(&format!("the STS endpoint of {}", target.region))
+    ));
+}
+
+fn sts_error(profile: &str, role_arn: Option<&str>, target: &Target, f: sts::Failure) -> Error {
+    let message = match (f.kind, &target.endpoint_url) {
+        (StsFailure::Unreachable | StsFailure::Timeout, Some(url)) => {
+            format!("{url}: {}", f.message)
+        }
+        (StsFailure::Unreachable | StsFailure::Timeout, None) => {
+            format!("the STS endpoint of {}: {}", target.region, f.message)
+        }
+        _ => f.message,
+    };
+    Error::Sts {
+        profile: profile.to_owned(),
+        role_arn: role_arn.map(str::to_owned),
+        failure: f.kind,
+        message,
+    }
 }
 
 /// The region handed out and used for STS: the profile's, else the environment's.
@@ -74,7 +301,7 @@ pub fn region(ctx: &Context, plan: &Plan) -> Option<String> {
 
 /// `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then the profile's `endpoint_url`, unless
 /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true; `None` means the regional endpoint.
-pub fn endpoint_url(ctx: &Context, hop: &RoleHop) -> Option<String> {
+pub fn endpoint_url(ctx: &Context, hop: Option<&RoleHop>) -> Option<String> {
     if ctx
         .var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
@@ -84,7 +311,7 @@ pub fn endpoint_url(ctx: &Context, hop: &RoleHop) -> Option<String> {
     ctx.var("AWS_ENDPOINT_URL_STS")
         .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
         .map(str::to_owned)
-        .or_else(|| hop.endpoint_url.clone())
+        .or_else(|| hop.and_then(|h| h.endpoint_url.clone()))
 }
 
 fn base_credentials(ctx: &Context, plan: &Plan) -> Result<Credentials> {
@@ -178,157 +405,223 @@ fn shell_command(command: &str) -> Command {
     c
 }
 
-/// Where this hop's MFA code comes from, in order of precedence.
-enum CodeSource<'a> {
-    Given(&'a Secret<String>, &'static str),
-    Process(&'a str),
-    Terminal(Terminal),
-    Nowhere,
-}
-
-fn code_source<'a>(
+/// Where MFA codes come from, in order: `--mfa-code`, `ROLECALL_MFA_CODE`, the profile's
+/// `mfa_process`, the terminal. Guards against sending a code twice (AWS rejects reuse).
+struct MfaCodes<'a> {
     ctx: &'a Context,
-    hop: &'a RoleHop,
     opts: &'a Options,
-    env_code: &'a Option<Secret<String>>,
-) -> CodeSource<'a> {
-    if let Some(code) = &opts.mfa_code {
-        return CodeSource::Given(code, "`--mfa-code`");
-    }
-    if let Some(code) = env_code {
-        return CodeSource::Given(code, "`ROLECALL_MFA_CODE`");
-    }
-    if let Some(process) = &hop.mfa_process {
-        return CodeSource::Process(process);
-    }
-    let _ = ctx;
-    match Terminal::open() {
-        Some(t) => CodeSource::Terminal(t),
-        None => CodeSource::Nowhere,
-    }
+    cache: &'a Cache,
+    terminal: Option<Option<Terminal>>,
 }
 
-fn assume(
-    ctx: &Context,
-    plan: &Plan,
-    runtime: &tokio::runtime::Runtime,
-    source: &Credentials,
-    target: &Target,
-    hop: &RoleHop,
-    opts: &Options,
-) -> Result<Credentials> {
-    let session_name = hop
-        .session_name
-        .clone()
-        .unwrap_or_else(|| default_session_name(ctx));
-    let sts_error = |f: sts::Failure| {
-        let message = match (f.kind, &target.endpoint_url) {
-            (StsFailure::Unreachable | StsFailure::Timeout, Some(url)) => {
-                format!("{url}: {}", f.message)
+enum Source<'s> {
+    Given(Secret<String>, &'static str),
+    Process(&'s str),
+    Terminal,
+}
+
+impl<'a> MfaCodes<'a> {
+    fn new(ctx: &'a Context, opts: &'a Options, cache: &'a Cache) -> Self {
+        MfaCodes {
+            ctx,
+            opts,
+            cache,
+            terminal: None,
+        }
+    }
+
+    fn terminal(&mut self) -> Option<&mut Terminal> {
+        self.terminal.get_or_insert_with(Terminal::open).as_mut()
+    }
+
+    /// Say something to the person: on the terminal if there is one, else on stderr.
+    fn tell(&mut self, line: &str) {
+        match self.terminal() {
+            Some(t) => t.say(line),
+            None => self.ctx.warn(format_args!("{line}")),
+        }
+    }
+
+    fn window(&self) -> u64 {
+        self.ctx
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+            / TOTP_WINDOW
+    }
+
+    fn reused(&self, serial: &str, code: &str) -> bool {
+        if !self.cache.enabled {
+            return false;
+        }
+        match self.cache.last_mfa_use(serial) {
+            Some((window, hash)) => {
+                hash == mfa_code_hash(serial, code) && self.window().saturating_sub(window) <= 1
             }
-            (StsFailure::Unreachable | StsFailure::Timeout, None) => {
-                format!("the STS endpoint of {}: {}", target.region, f.message)
-            }
-            _ => f.message,
+            None => false,
+        }
+    }
+
+    /// Run `call` with a code for `serial`, asking again (terminal only) when STS says it was wrong.
+    fn with_code<T>(
+        &mut self,
+        profile: &str,
+        serial: &str,
+        mfa_process: Option<&str>,
+        to_error: &dyn Fn(sts::Failure) -> Error,
+        mut call: impl FnMut(&Secret<String>) -> Result<T, sts::Failure>,
+    ) -> Result<T> {
+        let source = if let Some(code) = &self.opts.mfa_code {
+            Source::Given(code.clone(), "`--mfa-code`")
+        } else if let Some(code) = self.ctx.var("ROLECALL_MFA_CODE") {
+            Source::Given(Secret::from(code), "`ROLECALL_MFA_CODE`")
+        } else if let Some(process) = mfa_process {
+            Source::Process(process)
+        } else if self.terminal().is_some() {
+            Source::Terminal
+        } else {
+            return Err(Error::MfaNoTerminal {
+                profile: profile.to_owned(),
+                serial: serial.to_owned(),
+            });
         };
-        Error::Sts {
-            profile: hop.profile.clone(),
-            role_arn: Some(hop.role_arn.clone()),
-            failure: f.kind,
-            message,
-        }
-    };
-    let Some(serial) = &hop.mfa_serial else {
-        return runtime
-            .block_on(sts::assume_role(source, target, hop, &session_name, None))
-            .map_err(sts_error);
-    };
-    let env_code = ctx.var("ROLECALL_MFA_CODE").map(Secret::from);
-    let bad_code = |origin| Error::MfaBadCode {
-        profile: hop.profile.clone(),
-        origin,
-    };
-    match code_source(ctx, hop, opts, &env_code) {
-        CodeSource::Given(code, origin) => {
-            if !is_mfa_code(code.expose()) {
-                return Err(bad_code(origin));
-            }
-            runtime
-                .block_on(sts::assume_role(
-                    source,
-                    target,
-                    hop,
-                    &session_name,
-                    Some(code),
-                ))
-                .map_err(sts_error)
-        }
-        CodeSource::Process(command) => {
-            ctx.debug(format_args!(
-                "running the `mfa_process` of profile `{}`",
-                hop.profile
-            ));
-            let out = run_command(ctx, plan, command, Stdio::null()).map_err(|message| {
-                Error::MfaProcess {
-                    profile: hop.profile.clone(),
-                    message,
+        let bad_code = |origin| Error::MfaBadCode {
+            profile: profile.to_owned(),
+            origin,
+        };
+        let mut failures = 0;
+        loop {
+            let code = match &source {
+                Source::Given(code, origin) => {
+                    if !is_mfa_code(code.expose()) {
+                        return Err(bad_code(origin));
+                    }
+                    if self.reused(serial, code.expose()) {
+                        return Err(Error::MfaCodeReused {
+                            profile: profile.to_owned(),
+                        });
+                    }
+                    code.clone()
                 }
-            })?;
+                Source::Process(command) => self.code_from_process(profile, serial, command)?,
+                Source::Terminal => {
+                    let prompt = format!("MFA code for `{serial}` (profile `{profile}`): ");
+                    let Some(line) = self.terminal().and_then(|t| t.ask(&prompt)) else {
+                        return Err(Error::MfaNoTerminal {
+                            profile: profile.to_owned(),
+                            serial: serial.to_owned(),
+                        });
+                    };
+                    if !is_mfa_code(&line) {
+                        failures += 1;
+                        if failures >= MFA_TRIES {
+                            return Err(Error::MfaTriesExhausted {
+                                profile: profile.to_owned(),
+                                tries: MFA_TRIES,
+                            });
+                        }
+                        self.tell("rolecall: an MFA code is 6 digits");
+                        continue;
+                    }
+                    if self.reused(serial, &line) {
+                        self.tell("rolecall: that code was just used, and AWS rejects a code used twice; enter the next one");
+                        continue;
+                    }
+                    Secret::from(line.as_str())
+                }
+            };
+            match call(&code) {
+                Ok(v) => {
+                    if self.cache.enabled {
+                        self.cache.record_mfa_use(
+                            serial,
+                            self.window(),
+                            &mfa_code_hash(serial, code.expose()),
+                        );
+                    }
+                    return Ok(v);
+                }
+                Err(f)
+                    if f.kind == StsFailure::WrongMfaCode && matches!(source, Source::Terminal) =>
+                {
+                    failures += 1;
+                    if failures >= MFA_TRIES {
+                        return Err(Error::MfaTriesExhausted {
+                            profile: profile.to_owned(),
+                            tries: MFA_TRIES,
+                        });
+                    }
+                    self.tell("rolecall: STS rejected that code; enter the next one");
+                }
+                Err(f) => return Err(to_error(f)),
+            }
+        }
+    }
+
+    /// Run `mfa_process`; if it hands back the code just used, wait for the next window and run
+    /// it again (twice at most).
+    fn code_from_process(
+        &mut self,
+        profile: &str,
+        serial: &str,
+        command: &str,
+    ) -> Result<Secret<String>> {
+        for round in 0..3 {
+            self.ctx.debug(format_args!(
+                "running the `mfa_process` of profile `{profile}`"
+            ));
+            let out =
+                run_command_for_mfa(self.ctx, command).map_err(|message| Error::MfaProcess {
+                    profile: profile.to_owned(),
+                    message,
+                })?;
             let text = Zeroizing::new(String::from_utf8_lossy(&out).trim().to_owned());
             if !is_mfa_code(&text) {
-                return Err(bad_code("`mfa_process`"));
+                return Err(Error::MfaBadCode {
+                    profile: profile.to_owned(),
+                    origin: "`mfa_process`",
+                });
             }
-            let code = Secret::from(text.as_str());
-            runtime
-                .block_on(sts::assume_role(
-                    source,
-                    target,
-                    hop,
-                    &session_name,
-                    Some(&code),
-                ))
-                .map_err(sts_error)
-        }
-        CodeSource::Nowhere => Err(Error::MfaNoTerminal {
-            profile: hop.profile.clone(),
-            serial: serial.clone(),
-        }),
-        CodeSource::Terminal(mut tty) => {
-            for attempt in 1..=MFA_TRIES {
-                let prompt = format!("MFA code for `{serial}` (profile `{}`): ", hop.profile);
-                let Some(line) = tty.ask(&prompt) else {
-                    return Err(Error::MfaNoTerminal {
-                        profile: hop.profile.clone(),
-                        serial: serial.clone(),
-                    });
-                };
-                if !is_mfa_code(&line) {
-                    tty.say("rolecall: an MFA code is 6 digits");
-                    continue;
-                }
-                let code = Secret::from(line.as_str());
-                match runtime.block_on(sts::assume_role(
-                    source,
-                    target,
-                    hop,
-                    &session_name,
-                    Some(&code),
-                )) {
-                    Ok(c) => return Ok(c),
-                    Err(f) if f.kind == StsFailure::WrongMfaCode => {
-                        if attempt < MFA_TRIES {
-                            tty.say("rolecall: STS rejected that code; enter the next one");
-                        }
-                    }
-                    Err(f) => return Err(sts_error(f)),
-                }
+            if !self.reused(serial, &text) {
+                return Ok(Secret::from(text.as_str()));
             }
-            Err(Error::MfaTriesExhausted {
-                profile: hop.profile.clone(),
-                tries: MFA_TRIES,
-            })
+            if round == 2 {
+                break;
+            }
+            let now = self
+                .ctx
+                .now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let wait = TOTP_WINDOW - now % TOTP_WINDOW + 1;
+            self.tell(&format!(
+                "rolecall: the MFA code was just used; waiting {wait} s for the next one"
+            ));
+            std::thread::sleep(Duration::from_secs(wait));
         }
+        Err(Error::MfaCodeReused {
+            profile: profile.to_owned(),
+        })
     }
+}
+
+fn run_command_for_mfa(ctx: &Context, command: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+    let mut cmd = shell_command(command);
+    cmd.env_clear()
+        .envs(ctx.os_env().iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit());
+    let out = cmd.output().map_err(|e| format!("cannot start it: {e}"))?;
+    let stdout = Zeroizing::new(out.stdout);
+    if !out.status.success() {
+        return Err(match out.status.code() {
+            Some(code) => format!("it exited with status {code}"),
+            None => "it was killed by a signal".to_owned(),
+        });
+    }
+    Ok(stdout)
 }
 
 /// `rolecall-<unix seconds>`, like the AWS CLI's `botocore-session-<unix seconds>`: distinct per

@@ -51,6 +51,13 @@ impl<'de> serde::Deserialize<'de> for Secret<String> {
     }
 }
 
+/// For the cache file only, which is written into a zeroizing buffer.
+impl serde::Serialize for Secret<String> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
 /// Show enough of an access key id to tell keys apart, not enough to use it: `ASIA…MPLE`.
 pub fn mask_key_id(key_id: &str) -> String {
     let chars: Vec<char> = key_id.chars().collect();

@@ -19,7 +19,33 @@ pub struct Plan {
     pub region: Option<String>,
     /// `aws_account_id` of a static-keys profile, when the credentials carry no ARN.
     pub account_id: Option<String>,
+    /// An MFA session (`GetSessionToken`) between long-term keys and the first role, which then
+    /// needs no code: one prompt serves every role on those keys until the session expires.
+    pub session: Option<SessionStep>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionStep {
+    /// The profile whose `mfa_serial` this session satisfies.
+    pub profile: String,
+    pub mfa_serial: String,
+    pub mfa_process: Option<String>,
+    pub duration_seconds: i32,
+}
+
+impl SessionStep {
+    /// Undo the session: the hop asks for the code itself (the base turned out to hold a session
+    /// token, with which `GetSessionToken` cannot be called).
+    pub fn restore_into(&self, hop: &mut RoleHop) {
+        hop.mfa_serial = Some(self.mfa_serial.clone());
+        hop.mfa_process = self.mfa_process.clone();
+    }
+}
+
+/// STS's own default for `GetSessionToken`: a working day on one MFA prompt.
+pub const DEFAULT_MFA_SESSION_SECONDS: i32 = 43_200;
+/// `GetSessionToken` accepts 15 minutes to 36 hours for IAM users.
+const MFA_SESSION_RANGE: std::ops::RangeInclusive<i32> = 900..=129_600;
 
 #[derive(Debug, Clone)]
 pub enum Base {
@@ -161,6 +187,16 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
     };
     hops.reverse();
 
+    let long_term_base = match &base {
+        Base::StaticKeys { keys, .. } => keys.session_token.is_none(),
+        Base::Environment { .. } => true,
+        Base::Process { .. } => false,
+    };
+    let session = match hops.first_mut() {
+        Some(first) if long_term_base => mfa_session(profiles, first)?,
+        _ => None,
+    };
+
     // The region of the profile asked for wins; otherwise the nearest source profile's.
     let region = visited
         .iter()
@@ -179,7 +215,49 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
         hops,
         region,
         account_id,
+        session,
     })
+}
+
+/// Move the first hop's MFA into a session step, unless its profile says `mfa_session = false`.
+fn mfa_session(profiles: &Profiles, first: &mut RoleHop) -> Result<Option<SessionStep>> {
+    let Some(serial) = first.mfa_serial.clone() else {
+        return Ok(None);
+    };
+    let Some(p) = profiles.get(&first.profile) else {
+        return Ok(None);
+    };
+    match p.get("mfa_session").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("true") => {}
+        Some("false") => return Ok(None),
+        Some(other) => {
+            return Err(invalid(
+                p,
+                &format!("`mfa_session = {other}` is not `true` or `false`"),
+                "write `mfa_session = false` to send the code with each AssumeRole",
+            ));
+        }
+    }
+    let duration_seconds = match p.get("mfa_session_duration") {
+        None => DEFAULT_MFA_SESSION_SECONDS,
+        Some(raw) => match crate::cache::parse_duration(raw).map(|d| d.as_secs()) {
+            Some(d) if MFA_SESSION_RANGE.contains(&(d as i32)) && d <= 129_600 => d as i32,
+            _ => {
+                return Err(invalid(
+                    p,
+                    &format!("`mfa_session_duration = {raw}` is not from 15m to 36h"),
+                    "write seconds or a duration such as `8h`",
+                ));
+            }
+        },
+    };
+    first.mfa_serial = None;
+    Ok(Some(SessionStep {
+        profile: first.profile.clone(),
+        mfa_serial: serial,
+        mfa_process: first.mfa_process.take(),
+        duration_seconds,
+    }))
 }
 
 fn invalid(p: Profile<'_>, message: &str, help: &str) -> Error {

@@ -8,10 +8,15 @@ use crate::credentials::{Credentials, account_from_arn};
 use crate::error::StsFailure;
 use crate::secret::Secret;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_sts::config::interceptors::BeforeDeserializationInterceptorContextRef;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
+use aws_sdk_sts::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_types::date_time::{DateTime, Format};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 /// Where and as whom to call STS.
@@ -29,7 +34,69 @@ pub struct Failure {
     pub message: String,
 }
 
-fn client(source: &Credentials, target: &Target) -> aws_sdk_sts::Client {
+/// Captures STS's `Date` header, to measure how far this machine's clock is from AWS's.
+#[derive(Debug, Clone, Default)]
+struct ServerDate(Arc<Mutex<Option<i64>>>);
+
+impl Intercept for ServerDate {
+    fn name(&self) -> &'static str {
+        "rolecall::ServerDate"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let server = context
+            .response()
+            .headers()
+            .get("date")
+            .and_then(|d| DateTime::from_str(d, Format::HttpDate).ok())
+            .and_then(|d| SystemTime::try_from(d).ok());
+        if let Some(server) = server {
+            let skew = match server.duration_since(SystemTime::now()) {
+                Ok(ahead) => ahead.as_secs() as i64,
+                Err(behind) => -(behind.duration().as_secs() as i64),
+            };
+            *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(skew);
+        }
+        Ok(())
+    }
+}
+
+/// Temporary credentials and the clock skew seen while getting them.
+#[derive(Debug)]
+pub struct Issued {
+    pub credentials: Credentials,
+    /// STS's clock minus ours, in seconds (0 when STS sent no `Date`).
+    pub skew_seconds: i64,
+}
+
+impl Issued {
+    fn new(mut credentials: Credentials, date: &ServerDate) -> Issued {
+        let skew_seconds = date
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or(0);
+        // When this clock is behind STS's, the credentials die earlier by our clock than their
+        // stated expiry: hand out, cache and judge them by the earlier time. A clock that is ahead
+        // errs on the safe side already.
+        if skew_seconds > 0 {
+            credentials.expiration = credentials
+                .expiration
+                .map(|e| e - Duration::from_secs(skew_seconds as u64));
+        }
+        Issued {
+            credentials,
+            skew_seconds,
+        }
+    }
+}
+
+fn client(source: &Credentials, target: &Target, date: &ServerDate) -> aws_sdk_sts::Client {
     let creds = aws_credential_types::Credentials::new(
         source.access_key_id.clone(),
         source.secret_access_key.expose().clone(),
@@ -41,6 +108,7 @@ fn client(source: &Credentials, target: &Target) -> aws_sdk_sts::Client {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(target.region.clone()))
         .credentials_provider(SharedCredentialsProvider::new(creds))
+        .interceptor(date.clone())
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .timeout_config(
             TimeoutConfig::builder()
@@ -62,8 +130,9 @@ pub async fn assume_role(
     hop: &RoleHop,
     session_name: &str,
     mfa_code: Option<&Secret<String>>,
-) -> Result<Credentials, Failure> {
-    let mut req = client(source, target)
+) -> Result<Issued, Failure> {
+    let date = ServerDate::default();
+    let mut req = client(source, target, &date)
         .assume_role()
         .role_arn(&hop.role_arn)
         .role_session_name(session_name);
@@ -88,13 +157,44 @@ pub async fn assume_role(
         kind: StsFailure::Service,
         message: "the response holds no credentials".into(),
     })?;
-    Ok(Credentials {
+    Ok(Issued::new(sts_credentials(c, account_id), &date))
+}
+
+/// `sts:GetSessionToken` with an MFA code: the MFA session roles are assumed from.
+pub async fn get_session_token(
+    source: &Credentials,
+    target: &Target,
+    serial: &str,
+    code: &Secret<String>,
+    duration_seconds: i32,
+) -> Result<Issued, Failure> {
+    let date = ServerDate::default();
+    let out = client(source, target, &date)
+        .get_session_token()
+        .serial_number(serial)
+        .token_code(code.expose().as_str())
+        .duration_seconds(duration_seconds)
+        .send()
+        .await
+        .map_err(classify)?;
+    let c = out.credentials.ok_or_else(|| Failure {
+        kind: StsFailure::Service,
+        message: "the response holds no credentials".into(),
+    })?;
+    Ok(Issued::new(
+        sts_credentials(c, source.account_id.clone()),
+        &date,
+    ))
+}
+
+fn sts_credentials(c: aws_sdk_sts::types::Credentials, account_id: Option<String>) -> Credentials {
+    Credentials {
         access_key_id: c.access_key_id,
         secret_access_key: Secret::new(c.secret_access_key),
         session_token: Some(Secret::new(c.session_token)),
         expiration: SystemTime::try_from(c.expiration).ok(),
         account_id,
-    })
+    }
 }
 
 fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug + 'static>(

@@ -7,6 +7,6 @@ use crate::protocol;
 use zeroize::Zeroizing;
 
 pub fn run(ctx: &Context, args: CredentialProcessArgs) -> Result<Zeroizing<Vec<u8>>> {
-    let (_plan, creds) = super::fetch(ctx, &args.profile, args.mfa)?;
+    let (_plan, creds) = super::fetch(ctx, &args.profile, args.fetch)?;
     Ok(protocol::render(&creds))
 }

@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
         });
     }
     let profile = super::profile_name(ctx, args.profile.as_deref());
-    let (plan, creds) = super::fetch(ctx, &profile, args.mfa)?;
+    let (plan, creds) = super::fetch(ctx, &profile, args.fetch)?;
     let mut argv = args.command.into_iter();
     let program: OsString = argv.next().unwrap_or_else(|| {
         ctx.var("SHELL")

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns the bytes for stdout (or, for `exec`, never returns);
 //! `lib.rs` writes them in one place.
 
+pub mod cache;
 pub mod credential_process;
 pub mod env;
 pub mod exec;
@@ -8,7 +9,8 @@ pub mod profiles;
 
 use crate::aws::chain::{self, Plan};
 use crate::aws::config::Profiles;
-use crate::cli::MfaArgs;
+use crate::cache::Cache;
+use crate::cli::FetchArgs;
 use crate::context::{Context, MAX_DEPTH};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
@@ -27,7 +29,7 @@ pub fn profile_name(ctx: &Context, named: Option<&str>) -> String {
 
 /// Everything between a profile name and credentials: the recursion guard, the config files,
 /// the plan, and walking it.
-pub fn fetch(ctx: &Context, profile: &str, mfa: MfaArgs) -> Result<(Plan, Credentials)> {
+pub fn fetch(ctx: &Context, profile: &str, args: FetchArgs) -> Result<(Plan, Credentials)> {
     let active = ctx.active_profiles();
     if active.iter().any(|p| p == profile) || active.len() >= MAX_DEPTH {
         return Err(Error::Recursion {
@@ -45,10 +47,11 @@ pub fn fetch(ctx: &Context, profile: &str, mfa: MfaArgs) -> Result<(Plan, Creden
         plan.base.profile(),
         plan.hops.len()
     ));
+    let cache = Cache::from_context(ctx, args.no_cache)?;
     let opts = Options {
-        mfa_code: mfa.mfa_code.map(Secret::from),
+        mfa_code: args.mfa_code.map(Secret::from),
     };
-    let creds = obtain::obtain(ctx, &plan, &opts)?;
+    let creds = obtain::obtain(ctx, &plan, &opts, &cache)?;
     Ok((plan, creds))
 }
 

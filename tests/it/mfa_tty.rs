@@ -59,8 +59,12 @@ fn prompt_on_the_terminal_json_on_stdout() {
         std::fs::read(sb.home().join("stderr")).unwrap().is_empty(),
         "nothing on stderr"
     );
+    // Long-term keys with MFA: an MFA session first, then the role from it without a code.
+    assert_eq!(fake.count("GetSessionToken"), 1);
     assert_eq!(fake.count("AssumeRole"), 1);
-    assert_eq!(fake.calls()[0].params["TokenCode"], "123456");
+    let calls = fake.calls();
+    assert_eq!(calls[0].params["TokenCode"], "123456");
+    assert!(!calls[1].params.contains_key("TokenCode"));
 }
 
 #[test]
@@ -80,10 +84,11 @@ fn wrong_code_asks_again() {
     s.send_line("123456").unwrap();
     s.expect("rc=0").unwrap();
     assert_eq!(
-        fake.count("AssumeRole"),
+        fake.count("GetSessionToken"),
         2,
         "the malformed code never reached STS"
     );
+    assert_eq!(fake.count("AssumeRole"), 1);
 }
 
 #[test]
@@ -104,5 +109,6 @@ fn three_wrong_codes_give_up() {
         "{err}"
     );
     assert!(std::fs::read(sb.home().join("stdout")).unwrap().is_empty());
-    assert_eq!(fake.count("AssumeRole"), 3);
+    assert_eq!(fake.count("GetSessionToken"), 3);
+    assert_eq!(fake.count("AssumeRole"), 0);
 }

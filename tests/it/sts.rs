@@ -123,45 +123,71 @@ fn mfa_code_from_flag_env_and_mfa_process() {
     let fake = FakeAws::start();
     fake.expect_mfa_code("123456");
     let sb = sandbox(&fake);
-    ok_json(
-        &cmd(&sb, &fake)
-            .args(["credential-process", "mfa", "--mfa-code", "123456"])
-            .output()
-            .unwrap(),
-    );
-    ok_json(
-        &cmd(&sb, &fake)
-            .args(["credential-process", "mfa"])
-            .env("ROLECALL_MFA_CODE", "123456")
-            .output()
-            .unwrap(),
-    );
+    let run = |extra: &[&str], env: Option<(&str, &str)>| {
+        let mut c = cmd(&sb, &fake);
+        c.args(["credential-process", "mfa", "--no-cache"])
+            .args(extra);
+        if let Some((k, v)) = env {
+            c.env(k, v);
+        }
+        ok_json(&c.output().unwrap())
+    };
+    run(&["--mfa-code", "123456"], None);
+    run(&[], Some(("ROLECALL_MFA_CODE", "123456")));
     let spy = sb.home().join("mfa-spy");
     sb.config(&format!(
         "{}{CHAIN}mfa_process = echo run >> '{}'; echo 123456\n",
         static_profile("base"),
         spy.display()
     ));
-    ok_json(
-        &cmd(&sb, &fake)
-            .args(["credential-process", "mfa"])
-            .output()
-            .unwrap(),
-    );
+    run(&[], None);
     assert_eq!(
         std::fs::read_to_string(&spy).unwrap(),
         "run\n",
         "mfa_process ran once"
     );
+    // Each run: GetSessionToken with the code, then AssumeRole signed by the MFA session.
     let calls = fake.calls();
-    assert_eq!(calls.len(), 3);
-    for c in &calls {
+    assert_eq!(calls.len(), 6, "{calls:?}");
+    for pair in calls.chunks(2) {
+        assert_eq!(pair[0].action, "GetSessionToken");
         assert_eq!(
-            c.params["SerialNumber"],
+            pair[0].params["SerialNumber"],
             "arn:aws:iam::123456789012:mfa/alice"
         );
-        assert_eq!(c.params["TokenCode"], "123456");
+        assert_eq!(pair[0].params["TokenCode"], "123456");
+        assert_eq!(pair[0].access_key_id, KEY_ID);
+        assert_eq!(pair[1].action, "AssumeRole");
+        assert!(!pair[1].params.contains_key("TokenCode"));
+        assert_ne!(
+            pair[1].access_key_id, KEY_ID,
+            "the role is assumed from the MFA session"
+        );
     }
+}
+
+#[test]
+fn per_role_mfa_when_the_session_is_turned_off() {
+    let fake = FakeAws::start();
+    let sb = Sandbox::new();
+    sb.config(&format!(
+        "{}{CHAIN}mfa_session = false\n",
+        static_profile("base")
+    ));
+    ok_json(
+        &cmd(&sb, &fake)
+            .args(["credential-process", "mfa", "--mfa-code", "123456"])
+            .output()
+            .unwrap(),
+    );
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].action, "AssumeRole");
+    assert_eq!(
+        calls[0].params["SerialNumber"],
+        "arn:aws:iam::123456789012:mfa/alice"
+    );
+    assert_eq!(calls[0].params["TokenCode"], "123456");
 }
 
 #[test]
@@ -319,7 +345,7 @@ fn endpoint_precedence() {
         &sb.cmd()
             .env("AWS_ENDPOINT_URL_STS", fake.url())
             .env("AWS_ENDPOINT_URL", dead)
-            .args(["credential-process", "hop1"])
+            .args(["credential-process", "hop1", "--no-cache"])
             .output()
             .unwrap(),
     );
@@ -327,7 +353,7 @@ fn endpoint_precedence() {
     ok_json(
         &sb.cmd()
             .env("AWS_ENDPOINT_URL", fake.url())
-            .args(["credential-process", "hop1"])
+            .args(["credential-process", "hop1", "--no-cache"])
             .output()
             .unwrap(),
     );
@@ -335,7 +361,7 @@ fn endpoint_precedence() {
     sb.config(&format!("{}{CHAIN}[profile viaconfig]\nrole_arn = arn:aws:iam::123456789012:role/c\nsource_profile = base\nendpoint_url = {}\n", static_profile("base"), fake.url()));
     ok_json(
         &sb.cmd()
-            .args(["credential-process", "viaconfig"])
+            .args(["credential-process", "viaconfig", "--no-cache"])
             .output()
             .unwrap(),
     );
@@ -343,7 +369,7 @@ fn endpoint_precedence() {
     let out = sb
         .cmd()
         .env("AWS_ENDPOINT_URL_STS", dead)
-        .args(["credential-process", "viaconfig"])
+        .args(["credential-process", "viaconfig", "--no-cache"])
         .output()
         .unwrap();
     assert!(!out.status.success());

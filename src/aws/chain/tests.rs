@@ -270,12 +270,21 @@ fn every_role_key_reaches_the_hop() {
     );
     let plan = resolve(&Profiles::parse(&config, "").unwrap(), "r").unwrap();
     assert_eq!(
+        plan.session,
+        Some(SessionStep {
+            profile: "r".into(),
+            mfa_serial: "arn:aws:iam::123456789012:mfa/me".into(),
+            mfa_process: Some("ykman oath accounts code -s aws".into()),
+            duration_seconds: DEFAULT_MFA_SESSION_SECONDS,
+        })
+    );
+    assert_eq!(
         plan.hops,
         vec![RoleHop {
             profile: "r".into(),
             role_arn: "arn:aws:iam::123456789012:role/r".into(),
-            mfa_serial: Some("arn:aws:iam::123456789012:mfa/me".into()),
-            mfa_process: Some("ykman oath accounts code -s aws".into()),
+            mfa_serial: None,
+            mfa_process: None,
             duration_seconds: Some(7200),
             external_id: Some("ext-123".into()),
             session_name: Some("alice@example.com".into()),
@@ -303,7 +312,10 @@ fn mfa_process_falls_back_to_the_profile_asked_for() {
          [profile top]\nrole_arn = arn:aws:iam::123456789012:role/t\nsource_profile = mfa\nmfa_process = echo 123456\n"
     );
     let plan = resolve(&Profiles::parse(&config, "").unwrap(), "top").unwrap();
-    assert_eq!(plan.hops[0].mfa_process.as_deref(), Some("echo 123456"));
+    assert_eq!(
+        plan.session.as_ref().unwrap().mfa_process.as_deref(),
+        Some("echo 123456")
+    );
     assert_eq!(
         plan.hops[1].mfa_process, None,
         "no mfa_serial, no mfa_process"
@@ -337,4 +349,48 @@ fn plan_debug_has_no_secret() {
     )
     .unwrap();
     assert!(!format!("{plan:?}").contains("EXAMPLEKEY"));
+}
+
+#[test]
+fn mfa_session_only_on_long_term_keys_and_when_not_disabled() {
+    let mfa = "mfa_serial = arn:aws:iam::123456789012:mfa/me\n";
+    let role = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n";
+    let plan_for =
+        |config: String, name: &str| resolve(&Profiles::parse(&config, "").unwrap(), name);
+    for (name, extra, want) in [
+        ("long-term keys", "", true),
+        ("opted out", "mfa_session = false\n", false),
+        ("explicit on", "mfa_session = true\n", true),
+    ] {
+        let plan = plan_for(format!("[profile base]\n{KEYS}{role}{mfa}{extra}"), "r").unwrap();
+        assert_eq!(plan.session.is_some(), want, "{name}");
+        assert_eq!(plan.hops[0].mfa_serial.is_some(), !want, "{name}");
+    }
+    // Keys that already carry a session token cannot call GetSessionToken.
+    let plan = plan_for(
+        format!("[profile base]\n{KEYS}aws_session_token = t\n{role}{mfa}"),
+        "r",
+    )
+    .unwrap();
+    assert!(plan.session.is_none() && plan.hops[0].mfa_serial.is_some());
+    // A second hop's MFA goes with its own AssumeRole: its source is temporary credentials.
+    let plan = plan_for(
+        format!("[profile base]\n{KEYS}[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = base\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n{mfa}"),
+        "b",
+    )
+    .unwrap();
+    assert!(plan.session.is_none() && plan.hops[1].mfa_serial.is_some());
+    let plan = plan_for(
+        format!("[profile base]\n{KEYS}{role}{mfa}mfa_session_duration = 8h\n"),
+        "r",
+    )
+    .unwrap();
+    assert_eq!(plan.session.unwrap().duration_seconds, 28_800);
+    assert!(
+        plan_for(
+            format!("[profile base]\n{KEYS}{role}{mfa}mfa_session_duration = 48h\n"),
+            "r"
+        )
+        .is_err()
+    );
 }

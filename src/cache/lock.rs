@@ -1,0 +1,88 @@
+//! The only place that takes file locks (clippy's `disallowed-methods` bans the lock calls
+//! elsewhere).
+//!
+//! One lock file per cache key, held from "look again" through "prompt, call AWS, write". The
+//! holder writes its pid and what it is doing into the lock file so a waiter can say whom it is
+//! waiting for. An advisory lock dies with its holder, so a killed process never wedges the cache.
+#![allow(clippy::disallowed_methods)]
+
+use crate::error::{Error, Result};
+use crate::prompt::Terminal;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// A held step lock; released on drop.
+#[derive(Debug)]
+pub struct StepLock {
+    file: File,
+}
+
+impl Drop for StepLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+/// Take the lock at `path`, waiting up to `timeout`. `doing` describes the step for waiters;
+/// `verbose` also reports waits on stderr.
+pub fn acquire(path: &Path, doing: &str, timeout: Duration, verbose: bool) -> Result<StepLock> {
+    let io = |source| Error::Io {
+        what: format!("cannot open the lock file {}", path.display()),
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(io)?;
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(source)) => return Err(io(source)),
+        }
+        if !told {
+            told = true;
+            let holder = read_holder(&mut file);
+            let line = format!("rolecall: waiting for {holder}");
+            if let Some(mut tty) = Terminal::open() {
+                tty.say(&line);
+            }
+            if verbose {
+                eprintln!("{line}");
+            }
+        }
+        if started.elapsed() >= timeout {
+            return Err(Error::LockTimeout {
+                doing: doing.to_owned(),
+                holder: read_holder(&mut file),
+                seconds: timeout.as_secs(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+    let _ = file.set_len(0);
+    let _ = file.rewind();
+    let _ = write!(file, "pid {} {doing}", std::process::id());
+    Ok(StepLock { file })
+}
+
+fn read_holder(file: &mut File) -> String {
+    let mut s = String::new();
+    let _ = file.rewind();
+    let _ = file.take(512).read_to_string(&mut s);
+    match s.strip_prefix("pid ").and_then(|r| r.split_once(' ')) {
+        Some((pid, doing)) => format!("process {pid} ({doing})"),
+        None => "another rolecall process".to_owned(),
+    }
+}
