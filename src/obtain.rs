@@ -171,9 +171,10 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Resu
         let rt = runtime.as_ref().expect("set just above");
         let issued = fetch_step(ctx, plan, rt, &creds, step, &mut mfa)?;
         ctx.debug(format_args!(
-            "got {} for `{}`",
+            "got {} for `{}` (STS clock {:+} s from ours)",
             issued.credentials.masked_key_id(),
-            step.describe()
+            step.describe(),
+            issued.skew_seconds
         ));
         if let Err(e) = cache.write(
             key,

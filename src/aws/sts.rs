@@ -81,14 +81,15 @@ impl Issued {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .unwrap_or(0);
-        // When this clock is behind STS's, the credentials die earlier by our clock than their
-        // stated expiry: hand out, cache and judge them by the earlier time. A clock that is ahead
-        // errs on the safe side already.
-        if skew_seconds > 0 {
-            credentials.expiration = credentials
-                .expiration
-                .map(|e| e - Duration::from_secs(skew_seconds as u64));
-        }
+        // STS states expiry by its own clock; judge it by ours. Otherwise a clock behind AWS's
+        // would serve credentials after they died, and one ahead would refresh on every call.
+        credentials.expiration = credentials.expiration.map(|e| {
+            if skew_seconds >= 0 {
+                e - Duration::from_secs(skew_seconds as u64)
+            } else {
+                e + Duration::from_secs(skew_seconds.unsigned_abs())
+            }
+        });
         Issued {
             credentials,
             skew_seconds,
