@@ -395,7 +395,8 @@ fn hostile_entries_are_never_trusted() {
     let entry = entries(&sb.cache_dir()).pop().unwrap();
     let good = std::fs::read(&entry).unwrap();
     let decoy = sb.home().join("decoy.json");
-    let cases: Vec<(&str, Box<dyn Fn()>)> = vec![
+    type MakeHostile<'a> = Box<dyn Fn() + 'a>;
+    let cases: Vec<(&str, MakeHostile)> = vec![
         (
             "garbage",
             Box::new(|| std::fs::write(&entry, b"\x00\xffnot json at all").unwrap()),
