@@ -1,6 +1,7 @@
 //! rolecall's integration tests: one binary, run against the built `rolecall` with a sandboxed
 //! HOME, a fake STS on 127.0.0.1, real shells, a pseudo-terminal and real AWS clients.
 
+mod bench;
 mod cache;
 mod cli;
 mod exec;
