@@ -101,89 +101,20 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
     })?;
     let mut visited: Vec<String> = Vec::new();
     let mut hops: Vec<RoleHop> = Vec::new();
-    let mut current = top;
+    let mut current_owned: Option<Profile> = None;
     let base = loop {
+        let current = current_owned.as_ref().unwrap_or(&top);
         visited.push(current.name().to_owned());
-        if let Some(role_arn) = current.get("role_arn") {
-            hops.push(role_hop(current, top, role_arn)?);
-            let source = current.get("source_profile");
-            let credential_source = current.get("credential_source");
-            match (source, credential_source) {
-                (Some(_), Some(_)) => {
-                    return Err(invalid(
-                        current,
-                        "has both `source_profile` and `credential_source`",
-                        "keep one of them",
-                    ));
-                }
-                (Some(src), None) if src == current.name() => {
-                    // botocore: a profile that sources itself takes its own static keys.
-                    let keys = static_keys(current)?.ok_or_else(|| {
-                        invalid(
-                            current,
-                            "names itself as `source_profile` but has no `aws_access_key_id`",
-                            "add the long-term keys to this profile, or name another `source_profile`",
-                        )
-                    })?;
-                    break Base::StaticKeys {
-                        profile: current.name().to_owned(),
-                        keys,
-                    };
-                }
-                (Some(src), None) => {
-                    if let Some(pos) = visited.iter().position(|v| v == src) {
-                        let mut cycle = visited[pos..].to_vec();
-                        cycle.push(src.to_owned());
-                        return Err(Error::ChainLoop { cycle });
-                    }
-                    current = profiles.get(src).ok_or_else(|| Error::ProfileNotFound {
-                        profile: src.to_owned(),
-                        referenced_by: Some(current.name().to_owned()),
-                    })?;
-                    continue;
-                }
-                (None, Some(cs)) => break credential_source_base(current, cs)?,
-                (None, None) => {
-                    if current.get("web_identity_token_file").is_some() {
-                        return Err(Error::Unsupported {
-                            profile: current.name().to_owned(),
-                            what: "`web_identity_token_file`".into(),
-                        });
-                    }
-                    let help = if current.get("credential_process").is_some() {
-                        "a profile holding `credential_process` must not also hold `role_arn`: move `role_arn` to its own profile with `source_profile` pointing here"
-                    } else {
-                        "add `source_profile = <a profile with keys>` or `credential_source = Environment`"
-                    };
-                    return Err(invalid(
-                        current,
-                        "has `role_arn` but no `source_profile` or `credential_source`",
-                        help,
-                    ));
-                }
+        match examine(current, &top, &visited, &mut hops)? {
+            Next::Done(base) => break base,
+            Next::Source(src) => {
+                let next = profiles.get(&src).ok_or_else(|| Error::ProfileNotFound {
+                    profile: src.clone(),
+                    referenced_by: Some(current.name().to_owned()),
+                })?;
+                current_owned = Some(next);
             }
         }
-        if let Some(keys) = static_keys(current)? {
-            break Base::StaticKeys {
-                profile: current.name().to_owned(),
-                keys,
-            };
-        }
-        if current.get("sso_start_url").is_some() || current.get("sso_session").is_some() {
-            return Err(Error::Unsupported {
-                profile: current.name().to_owned(),
-                what: "IAM Identity Center (`sso_session` / `sso_start_url`)".into(),
-            });
-        }
-        if let Some(command) = current.get("credential_process") {
-            break Base::Process {
-                profile: current.name().to_owned(),
-                command: command.to_owned(),
-            };
-        }
-        return Err(Error::NoCredentials {
-            profile: current.name().to_owned(),
-        });
     };
     hops.reverse();
 
@@ -198,15 +129,15 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
     };
 
     // The region of the profile asked for wins; otherwise the nearest source profile's.
-    let region = visited
-        .iter()
-        .find_map(|n| profiles.get(n).and_then(|p| p.get("region")))
-        .map(str::to_owned);
+    let region = visited.iter().find_map(|n| {
+        profiles
+            .get(n)
+            .and_then(|p| p.get("region").map(str::to_owned))
+    });
     let account_id = match &base {
         Base::StaticKeys { profile, .. } if hops.is_empty() => profiles
             .get(profile)
-            .and_then(|p| p.get("aws_account_id"))
-            .map(str::to_owned),
+            .and_then(|p| p.get("aws_account_id").map(str::to_owned)),
         _ => None,
     };
     Ok(Plan {
@@ -216,6 +147,97 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
         region,
         account_id,
         session,
+    })
+}
+
+/// Where one profile of the chain leads: to a base, or on to its source profile.
+enum Next {
+    Done(Base),
+    Source(String),
+}
+
+/// Read one profile of the chain; a role hop is pushed onto `hops`.
+fn examine(
+    current: &Profile,
+    top: &Profile,
+    visited: &[String],
+    hops: &mut Vec<RoleHop>,
+) -> Result<Next> {
+    if let Some(role_arn) = current.get("role_arn") {
+        hops.push(role_hop(current, top, role_arn)?);
+        let source = current.get("source_profile");
+        let credential_source = current.get("credential_source");
+        match (source, credential_source) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    current,
+                    "has both `source_profile` and `credential_source`",
+                    "keep one of them",
+                ));
+            }
+            (Some(src), None) if src == current.name() => {
+                // botocore: a profile that sources itself takes its own static keys.
+                let keys = static_keys(current)?.ok_or_else(|| {
+                    invalid(
+                        current,
+                        "names itself as `source_profile` but has no `aws_access_key_id`",
+                        "add the long-term keys to this profile, or name another `source_profile`",
+                    )
+                })?;
+                return Ok(Next::Done(Base::StaticKeys {
+                    profile: current.name().to_owned(),
+                    keys,
+                }));
+            }
+            (Some(src), None) => {
+                if let Some(pos) = visited.iter().position(|v| v == src) {
+                    let mut cycle = visited[pos..].to_vec();
+                    cycle.push(src.to_owned());
+                    return Err(Error::ChainLoop { cycle });
+                }
+                return Ok(Next::Source(src.to_owned()));
+            }
+            (None, Some(cs)) => return Ok(Next::Done(credential_source_base(current, cs)?)),
+            (None, None) => {
+                if current.get("web_identity_token_file").is_some() {
+                    return Err(Error::Unsupported {
+                        profile: current.name().to_owned(),
+                        what: "`web_identity_token_file`".into(),
+                    });
+                }
+                let help = if current.get("credential_process").is_some() {
+                    "a profile holding `credential_process` must not also hold `role_arn`: move `role_arn` to its own profile with `source_profile` pointing here"
+                } else {
+                    "add `source_profile = <a profile with keys>` or `credential_source = Environment`"
+                };
+                return Err(invalid(
+                    current,
+                    "has `role_arn` but no `source_profile` or `credential_source`",
+                    help,
+                ));
+            }
+        }
+    }
+    if let Some(keys) = static_keys(current)? {
+        return Ok(Next::Done(Base::StaticKeys {
+            profile: current.name().to_owned(),
+            keys,
+        }));
+    }
+    if current.get("sso_start_url").is_some() || current.get("sso_session").is_some() {
+        return Err(Error::Unsupported {
+            profile: current.name().to_owned(),
+            what: "IAM Identity Center (`sso_session` / `sso_start_url`)".into(),
+        });
+    }
+    if let Some(command) = current.get("credential_process") {
+        return Ok(Next::Done(Base::Process {
+            profile: current.name().to_owned(),
+            command: command.to_owned(),
+        }));
+    }
+    Err(Error::NoCredentials {
+        profile: current.name().to_owned(),
     })
 }
 
@@ -232,7 +254,7 @@ fn mfa_session(profiles: &Profiles, first: &mut RoleHop) -> Result<Option<Sessio
         Some("false") => return Ok(None),
         Some(other) => {
             return Err(invalid(
-                p,
+                &p,
                 &format!("`mfa_session = {other}` is not `true` or `false`"),
                 "write `mfa_session = false` to send the code with each AssumeRole",
             ));
@@ -244,7 +266,7 @@ fn mfa_session(profiles: &Profiles, first: &mut RoleHop) -> Result<Option<Sessio
             Some(d) if MFA_SESSION_RANGE.contains(&(d as i32)) && d <= 129_600 => d as i32,
             _ => {
                 return Err(invalid(
-                    p,
+                    &p,
                     &format!("`mfa_session_duration = {raw}` is not from 15m to 36h"),
                     "write seconds or a duration such as `8h`",
                 ));
@@ -260,7 +282,7 @@ fn mfa_session(profiles: &Profiles, first: &mut RoleHop) -> Result<Option<Sessio
     }))
 }
 
-fn invalid(p: Profile<'_>, message: &str, help: &str) -> Error {
+fn invalid(p: &Profile, message: &str, help: &str) -> Error {
     Error::InvalidProfile {
         profile: p.name().to_owned(),
         message: message.to_owned(),
@@ -268,7 +290,7 @@ fn invalid(p: Profile<'_>, message: &str, help: &str) -> Error {
     }
 }
 
-fn static_keys(p: Profile<'_>) -> Result<Option<StaticKeys>> {
+fn static_keys(p: &Profile) -> Result<Option<StaticKeys>> {
     match (p.get("aws_access_key_id"), p.get("aws_secret_access_key")) {
         (Some(id), Some(secret)) => Ok(Some(StaticKeys {
             access_key_id: id.to_owned(),
@@ -289,7 +311,7 @@ fn static_keys(p: Profile<'_>) -> Result<Option<StaticKeys>> {
     }
 }
 
-fn credential_source_base(p: Profile<'_>, source: &str) -> Result<Base> {
+fn credential_source_base(p: &Profile, source: &str) -> Result<Base> {
     match source {
         "Environment" => Ok(Base::Environment {
             profile: p.name().to_owned(),
@@ -306,7 +328,7 @@ fn credential_source_base(p: Profile<'_>, source: &str) -> Result<Base> {
     }
 }
 
-fn role_hop(p: Profile<'_>, top: Profile<'_>, role_arn: &str) -> Result<RoleHop> {
+fn role_hop(p: &Profile, top: &Profile, role_arn: &str) -> Result<RoleHop> {
     if !role_arn.starts_with("arn:") || role_arn.split(':').count() < 6 {
         return Err(invalid(
             p,

@@ -1,0 +1,246 @@
+//! The reader against aws-config's own loader, as an oracle, on a corpus of awkward files; and
+//! the rules one by one.
+
+use super::*;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_types::os_shim_internal::{Env, Fs};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Poll, Waker};
+
+fn oracle(config: &str, credentials: &str) -> Option<aws_config::profile::ProfileSet> {
+    let files = EnvConfigFiles::builder()
+        .with_contents(EnvConfigFileKind::Config, config)
+        .with_contents(EnvConfigFileKind::Credentials, credentials)
+        .build();
+    let (fs, env) = (Fs::from_slice(&[]), Env::from_slice(&[]));
+    let mut fut = pin!(aws_config::profile::load(&fs, &env, &files, None));
+    match fut
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(r) => r.ok(),
+        Poll::Pending => panic!("aws-config's loader did I/O asynchronously"),
+    }
+}
+
+const CORPUS: &[(&str, &str, &str)] = &[
+    (
+        "plain",
+        "[default]\nregion = us-east-1\n[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = default\n",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n",
+    ),
+    (
+        "comments",
+        "# top\n; top\n[profile a] # trailing\nk1 = v1 # comment\nk2 = v2#not-comment\nk3 = v3 ;comment\nk4 = v4;not\n[profile b];x\nk = 1\n",
+        "",
+    ),
+    (
+        "unicode space before hash",
+        "[profile a]\nk = a\u{a0}# c\nj = é # c\n",
+        "",
+    ),
+    (
+        "continuations and sub-properties",
+        "[profile a]\ns3 =\n  max_concurrent_requests = 10\n  addressing_style = path\nk = first\n  second\n\tthird\nafter = x\n",
+        "",
+    ),
+    (
+        "indented comment is a continuation",
+        "[profile a]\nk = v\n  # not a comment\n",
+        "",
+    ),
+    (
+        "case of keys",
+        "[profile a]\nAWS_Access_Key_ID = X\nRegion = eu-west-1\n",
+        "",
+    ),
+    (
+        "both defaults",
+        "[default]\nregion = from-bare\nonly_bare = 1\n[profile default]\nregion = from-prefixed\n",
+        "",
+    ),
+    (
+        "bare default only",
+        "[default]\nregion = r\n",
+        "[default]\nregion = creds\n",
+    ),
+    (
+        "credentials prefixes ignored",
+        "",
+        "[profile x]\nk = 1\n[y]\nk = 2\n[default]\nk = 3\n",
+    ),
+    (
+        "config sections without prefix ignored",
+        "[x]\nk = 1\n[profile y]\nk = 2\n",
+        "",
+    ),
+    (
+        "invalid names and keys ignored",
+        "[profile a b]\nk = 1\n[profile c$]\nk = 2\n[profile ok]\nbad key = 1\ngood-key = 2\nk!=3\n",
+        "[has space]\nk = 1\n",
+    ),
+    (
+        "duplicate sections merge, later wins",
+        "[profile a]\nk = 1\nj = 1\n[profile b]\nk = b\n[profile a]\nk = 2\n",
+        "[a]\nj = creds\n",
+    ),
+    (
+        "whitespace in headers",
+        "[ profile   spaced ]\nk = 1\n[profile\ttabbed]\nk = 2\n",
+        "[  padded ]\nk = 3\n",
+    ),
+    (
+        "crlf",
+        "[profile a]\r\nk = v\r\nj = w \r\n",
+        "[a]\r\nz = 1\r\n",
+    ),
+    (
+        "other sections",
+        "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\n[services dev]\ns3 =\n  endpoint_url = http://localhost\n[profile a]\nsso_session = corp\n",
+        "",
+    ),
+    (
+        "values",
+        "[profile a]\nempty =\neq = a=b=c\nspaces =   x   y   \nquote = 'q' \"d\"\n",
+        "",
+    ),
+    (
+        "odd but valid names",
+        "[profile we%ird@x:y+z/w.v-u_]\nk = 1\n",
+        "",
+    ),
+    ("error: property before section", "k = v\n[profile a]\n", ""),
+    ("error: continuation first", "[profile a]\n  k = v\n", ""),
+    ("error: unclosed section", "[profile a\nk = v\n", ""),
+    ("error: no equals", "[profile a]\njust words\n", ""),
+    ("error: no name", "[profile a]\n= v\n", ""),
+    (
+        "error: bad sub-property",
+        "[profile a]\ns3 =\n  nonsense\n",
+        "",
+    ),
+    ("error in credentials", "[profile a]\nk = v\n", "[a\n"),
+];
+
+fn candidate_keys() -> BTreeSet<String> {
+    let mut keys: BTreeSet<String> = [
+        "region",
+        "k",
+        "j",
+        "z",
+        "k1",
+        "k2",
+        "k3",
+        "k4",
+        "s3",
+        "after",
+        "aws_access_key_id",
+        "only_bare",
+        "good-key",
+        "bad key",
+        "empty",
+        "eq",
+        "spaces",
+        "quote",
+        "sso_session",
+        "role_arn",
+        "source_profile",
+        "aws_secret_access_key",
+        "k!",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for (_, c, r) in CORPUS {
+        for line in c.lines().chain(r.lines()) {
+            if let Some((k, _)) = line.split_once('=') {
+                keys.insert(k.trim().to_ascii_lowercase());
+            }
+        }
+    }
+    keys
+}
+
+#[test]
+fn agrees_with_aws_config_on_the_corpus() {
+    let keys = candidate_keys();
+    let mut failures = Vec::new();
+    let (mut parsed, mut errors) = (0, 0);
+    for (name, config, credentials) in CORPUS {
+        let theirs = oracle(config, credentials);
+        let ours = Profiles::parse(config, credentials);
+        match (&theirs, &ours) {
+            (None, Err(_)) => errors += 1,
+            (Some(_), Err(e)) => failures.push(format!("{name}: we fail ({e}), aws-config parses")),
+            (None, Ok(_)) => failures.push(format!("{name}: aws-config fails, we parse")),
+            (Some(theirs), Ok(ours)) => {
+                parsed += 1;
+                let their_names: BTreeSet<&str> = theirs.profiles().collect();
+                let our_names: BTreeSet<&str> = ours.names().into_iter().collect();
+                if their_names != our_names {
+                    failures.push(format!(
+                        "{name}: profiles {their_names:?} vs ours {our_names:?}"
+                    ));
+                    continue;
+                }
+                for p in their_names {
+                    let (t, o) = (theirs.get_profile(p).unwrap(), ours.get(p).unwrap());
+                    for k in &keys {
+                        if t.get(k) != o.raw(k) {
+                            failures.push(format!(
+                                "{name}: [{p}] {k}: {:?} vs ours {:?}",
+                                t.get(k),
+                                o.raw(k)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!((parsed, errors), (17, 7), "every case was compared");
+}
+
+#[test]
+fn credentials_file_wins_for_keys_in_both() {
+    let p = Profiles::parse(
+        "[profile a]\nregion = eu-west-1\naws_access_key_id = AKIAFROMCONFIG000000\n",
+        "[a]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+    )
+    .unwrap();
+    let a = p.get("a").unwrap();
+    assert_eq!(a.get("aws_access_key_id"), Some("AKIAIOSFODNN7EXAMPLE"));
+    assert_eq!(a.get("region"), Some("eu-west-1"));
+}
+
+#[test]
+fn default_section_forms() {
+    let p = Profiles::parse(
+        "[default]\nregion = us-west-2\n[profile x]\nregion = a\n",
+        "",
+    )
+    .unwrap();
+    assert_eq!(p.get("default").unwrap().get("region"), Some("us-west-2"));
+    assert_eq!(p.names(), vec!["default", "x"]);
+}
+
+#[test]
+fn bad_syntax_names_the_line() {
+    let e = Profiles::parse("[profile x]\nregion = a\n[profile y\n", "").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot read the AWS config: config line 3: a section line must end with `]`"
+    );
+}
+
+#[test]
+fn keys_are_case_insensitive_and_empty_is_absent() {
+    let p = Profiles::parse("[profile a]\nRegion = x\nempty =\n", "").unwrap();
+    let a = p.get("a").unwrap();
+    assert_eq!(a.get("region"), Some("x"));
+    assert_eq!(a.get("REGION"), Some("x"));
+    assert_eq!(a.get("empty"), None);
+}
