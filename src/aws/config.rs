@@ -33,6 +33,9 @@ enum Kind {
 #[derive(Debug)]
 struct File {
     text: String,
+    /// Where long-term secrets sit in `text`, wiped on drop (wiping all of a large config
+    /// would cost a cache hit more than everything else it does).
+    secrets: Vec<Range<usize>>,
     /// Profile sections in file order: the profile's name, and the byte range of its body.
     sections: Vec<(Range<usize>, Range<usize>)>,
 }
@@ -45,10 +48,15 @@ pub struct Profiles {
 
 impl Drop for File {
     fn drop(&mut self) {
-        // The text may hold long-term keys.
-        zeroize::Zeroize::zeroize(&mut self.text);
+        let mut bytes = std::mem::take(&mut self.text).into_bytes();
+        for r in &self.secrets {
+            zeroize::Zeroize::zeroize(&mut bytes[r.clone()]);
+        }
     }
 }
+
+/// Keys whose values are secrets.
+const SECRET_KEYS: &[&str] = &["aws_secret_access_key", "aws_session_token"];
 
 /// One profile's merged keys, parsed on demand.
 #[derive(Debug)]
@@ -184,6 +192,7 @@ impl File {
         let mut in_section = false;
         let mut property: Option<bool> = None; // Some(is_subproperty) after a property line
         let mut has_prefixed_default = false;
+        let mut secrets = Vec::new();
         let mut offset = 0;
         let error = |n: usize, message: &str| Error::Config {
             message: format!("{path} line {n}: {message}"),
@@ -245,8 +254,14 @@ impl File {
                         "expected a section such as `[profile NAME]` first",
                     ));
                 }
-                let (_, value) = parse_property(line).map_err(|m| error(n, &m))?;
-                property = Some(value.is_empty());
+                let (key, value) = check_property(line).map_err(|m| error(n, m))?;
+                property = Some(
+                    value.trim_start_matches(WHITESPACE).is_empty() || value_is_comment(value),
+                );
+                if SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)) {
+                    let start = line_start + (value.as_ptr() as usize - raw_line.as_ptr() as usize);
+                    secrets.push(start..start + value.len());
+                }
             }
         }
         if let Some((Some(name), body_start)) = open {
@@ -262,7 +277,11 @@ impl File {
                 !(&text[name.clone()] == "default" && header_is_bare_default)
             });
         }
-        Ok(File { text, sections })
+        Ok(File {
+            text,
+            sections,
+            secrets,
+        })
     }
 }
 
@@ -300,6 +319,31 @@ fn prepare_line(line: &str, comments_need_whitespace: bool) -> &str {
         prev_whitespace = c.is_whitespace();
     }
     line
+}
+
+/// The syntax check of a property line, without scanning its value: split at the first `=`,
+/// unless a comment starts before it (then there is no `=`, as far as the SDKs are concerned).
+fn check_property(line: &str) -> Result<(&str, &str), &'static str> {
+    let eq = line.find('=').ok_or("expected `key = value`")?;
+    let key_part = &line[..eq];
+    let mut prev_whitespace = false;
+    for c in key_part.chars() {
+        if COMMENT.contains(&c) && prev_whitespace {
+            return Err("expected `key = value`");
+        }
+        prev_whitespace = c.is_whitespace();
+    }
+    let key = key_part.trim_matches(WHITESPACE);
+    if key.is_empty() {
+        return Err("a property has no name");
+    }
+    Ok((key, &line[eq + 1..]))
+}
+
+/// A value that is only a comment (`key = # note`) is empty to the SDKs.
+fn value_is_comment(value: &str) -> bool {
+    let t = value.trim_start_matches(WHITESPACE);
+    t.len() < value.len() && t.starts_with(COMMENT)
 }
 
 fn parse_property(line: &str) -> Result<(&str, &str), String> {
