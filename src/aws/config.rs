@@ -55,6 +55,22 @@ impl Drop for File {
     }
 }
 
+/// Trim spaces and tabs (the SDKs' whitespace for trimming), byte-wise: `trim_matches` with a
+/// char slice costs a cache hit on a large config more than everything else.
+fn trim_ws(s: &str) -> &str {
+    trim_end_ws(trim_start_ws(s))
+}
+
+fn trim_start_ws(s: &str) -> &str {
+    let n = s.bytes().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    &s[n..]
+}
+
+fn trim_end_ws(s: &str) -> &str {
+    let n = s.bytes().rev().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    &s[..s.len() - n]
+}
+
 /// Keys whose values are secrets.
 const SECRET_KEYS: &[&str] = &["aws_secret_access_key", "aws_session_token"];
 
@@ -197,16 +213,23 @@ impl File {
         let error = |n: usize, message: &str| Error::Config {
             message: format!("{path} line {n}: {message}"),
         };
-        for (index, raw_line) in text.split_inclusive('\n').enumerate() {
+        // Bytes, not chars: this loop sees every byte of a config that may be megabytes.
+        let bytes = text.as_bytes();
+        let mut n = 0;
+        while offset < bytes.len() {
+            n += 1;
             let line_start = offset;
-            offset += raw_line.len();
-            let line = raw_line.strip_suffix('\n').unwrap_or(raw_line);
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            let n = index + 1;
-            if line.trim_matches(WHITESPACE).is_empty() || line.starts_with(COMMENT) {
+            let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
+            offset = (end + 1).min(bytes.len());
+            let line_end = if end > line_start && bytes[end - 1] == b'\r' { end - 1 } else { end };
+            // `\n` and `\r` are ASCII, so these are char boundaries.
+            let line = &text[line_start..line_end];
+            let first = line.bytes().position(|b| b != b' ' && b != b'\t');
+            let b0 = line.as_bytes()[0];
+            if first.is_none() || b0 == b'#' || b0 == b';' {
                 continue;
             }
-            if line.starts_with('[') {
+            if b0 == b'[' {
                 let prepared = prepare_line(line, false);
                 let Some(inner) = prepared.strip_prefix('[').and_then(|l| l.strip_suffix(']'))
                 else {
@@ -224,7 +247,7 @@ impl File {
                 open = Some((name, offset));
                 in_section = true;
                 property = None;
-            } else if line.starts_with(WHITESPACE) {
+            } else if b0 == b' ' || b0 == b'\t' {
                 match property {
                     _ if !in_section => {
                         return Err(error(
@@ -239,7 +262,7 @@ impl File {
                         ));
                     }
                     Some(true) => {
-                        let t = line.trim_matches(WHITESPACE);
+                        let t = trim_ws(line);
                         if !t.is_empty() {
                             parse_property(t)
                                 .map_err(|m| error(n, &format!("sub-property: {m}")))?;
@@ -255,11 +278,9 @@ impl File {
                     ));
                 }
                 let (key, value) = check_property(line).map_err(|m| error(n, m))?;
-                property = Some(
-                    value.trim_start_matches(WHITESPACE).is_empty() || value_is_comment(value),
-                );
+                property = Some(trim_start_ws(value).is_empty() || value_is_comment(value));
                 if SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)) {
-                    let start = line_start + (value.as_ptr() as usize - raw_line.as_ptr() as usize);
+                    let start = line_start + (value.as_ptr() as usize - line.as_ptr() as usize);
                     secrets.push(start..start + value.len());
                 }
             }
@@ -272,7 +293,7 @@ impl File {
             sections.retain(|(name, _)| {
                 let header_is_bare_default = {
                     let before = &text[..name.start];
-                    before.trim_end_matches(WHITESPACE).ends_with('[')
+                    trim_end_ws(before).ends_with('[')
                 };
                 !(&text[name.clone()] == "default" && header_is_bare_default)
             });
@@ -288,9 +309,9 @@ impl File {
 /// The profile a section header names, if it names one: the name (a slice of `inner`), and
 /// whether it was `[profile default]`.
 fn profile_name(kind: Kind, inner: &str) -> Option<(&str, bool)> {
-    let inner = inner.trim_matches(WHITESPACE);
-    let (prefix, name) = match inner.split_once(WHITESPACE) {
-        Some((p, n)) => (Some(p.trim()), n.trim()),
+    let inner = trim_ws(inner);
+    let (prefix, name) = match inner.bytes().position(|b| b == b' ' || b == b'\t') {
+        Some(i) => (Some(inner[..i].trim()), inner[i + 1..].trim()),
         None => (None, inner.trim()),
     };
     let valid = valid_identifier(name);
@@ -303,18 +324,28 @@ fn profile_name(kind: Kind, inner: &str) -> Option<(&str, bool)> {
 }
 
 fn valid_identifier(s: &str) -> bool {
-    s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b))
 }
 
 /// Trim, and cut a trailing comment: on a section line at the first `#`/`;`, on a property line
 /// at the first one that follows whitespace.
 fn prepare_line(line: &str, comments_need_whitespace: bool) -> &str {
-    let line = line.trim_matches(WHITESPACE);
+    let line = trim_ws(line);
+    if line.is_ascii() {
+        let mut prev_whitespace = false;
+        for (i, &c) in line.as_bytes().iter().enumerate() {
+            if (c == b'#' || c == b';') && (prev_whitespace || !comments_need_whitespace) {
+                return trim_ws(&line[..i]);
+            }
+            prev_whitespace = c.is_ascii_whitespace() || c == 0x0b;
+        }
+        return line;
+    }
     let mut prev_whitespace = false;
     for (i, c) in line.char_indices() {
         if COMMENT.contains(&c) && (prev_whitespace || !comments_need_whitespace) {
-            return line[..i].trim_matches(WHITESPACE);
+            return trim_ws(&line[..i]);
         }
         prev_whitespace = c.is_whitespace();
     }
@@ -324,6 +355,23 @@ fn prepare_line(line: &str, comments_need_whitespace: bool) -> &str {
 /// The syntax check of a property line, without scanning its value: split at the first `=`,
 /// unless a comment starts before it (then there is no `=`, as far as the SDKs are concerned).
 fn check_property(line: &str) -> Result<(&str, &str), &'static str> {
+    let mut prev_whitespace = false;
+    for (i, &c) in line.as_bytes().iter().enumerate() {
+        match c {
+            b'=' => {
+                let key = trim_ws(&line[..i]);
+                return if key.is_empty() { Err("a property has no name") } else { Ok((key, &line[i + 1..])) };
+            }
+            b'#' | b';' if prev_whitespace => return Err("expected `key = value`"),
+            // Unicode whitespace also starts a comment: leave such keys to the char-wise check.
+            0x80.. => return check_property_chars(line),
+            _ => prev_whitespace = c.is_ascii_whitespace() || c == 0x0b,
+        }
+    }
+    Err("expected `key = value`")
+}
+
+fn check_property_chars(line: &str) -> Result<(&str, &str), &'static str> {
     let eq = line.find('=').ok_or("expected `key = value`")?;
     let key_part = &line[..eq];
     let mut prev_whitespace = false;
@@ -333,7 +381,7 @@ fn check_property(line: &str) -> Result<(&str, &str), &'static str> {
         }
         prev_whitespace = c.is_whitespace();
     }
-    let key = key_part.trim_matches(WHITESPACE);
+    let key = trim_ws(key_part);
     if key.is_empty() {
         return Err("a property has no name");
     }
@@ -342,31 +390,31 @@ fn check_property(line: &str) -> Result<(&str, &str), &'static str> {
 
 /// A value that is only a comment (`key = # note`) is empty to the SDKs.
 fn value_is_comment(value: &str) -> bool {
-    let t = value.trim_start_matches(WHITESPACE);
+    let t = trim_start_ws(value);
     t.len() < value.len() && t.starts_with(COMMENT)
 }
 
 fn parse_property(line: &str) -> Result<(&str, &str), String> {
     let line = prepare_line(line, true);
     let (k, v) = line.split_once('=').ok_or("expected `key = value`")?;
-    let k = k.trim_matches(WHITESPACE);
+    let k = trim_ws(k);
     if k.is_empty() {
         return Err("a property has no name".into());
     }
-    Ok((k, v.trim_matches(WHITESPACE)))
+    Ok((k, trim_ws(v)))
 }
 
 /// Parse a section body (already checked by `scan`) into `keys`; later keys win.
 fn parse_body(body: &str, keys: &mut HashMap<String, String>) {
     let mut current: Option<String> = None;
     for line in body.lines() {
-        if line.trim_matches(WHITESPACE).is_empty() || line.starts_with(COMMENT) {
+        if trim_ws(line).is_empty() || line.starts_with(COMMENT) {
             continue;
         }
         if line.starts_with(WHITESPACE) {
             if let Some(v) = current.as_ref().and_then(|k| keys.get_mut(k)) {
                 v.push('\n');
-                v.push_str(line.trim_matches(WHITESPACE));
+                v.push_str(trim_ws(line));
             }
             continue;
         }
