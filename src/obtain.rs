@@ -293,11 +293,14 @@ fn sts_error(profile: &str, role_arn: Option<&str>, target: &Target, f: sts::Fai
 
 /// The region handed out and used for STS: the profile's, else the environment's.
 pub fn region(ctx: &Context, plan: &Plan) -> Option<String> {
-    plan.region.clone().or_else(|| {
-        ctx.var("AWS_REGION")
-            .or_else(|| ctx.var("AWS_DEFAULT_REGION"))
-            .map(str::to_owned)
-    })
+    plan.region.clone().or_else(|| env_region(ctx))
+}
+
+/// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+pub fn env_region(ctx: &Context) -> Option<String> {
+    ctx.var("AWS_REGION")
+        .or_else(|| ctx.var("AWS_DEFAULT_REGION"))
+        .map(str::to_owned)
 }
 
 /// `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then the profile's `endpoint_url`, unless

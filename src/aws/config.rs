@@ -40,6 +40,25 @@ struct File {
     sections: Vec<(Range<usize>, Range<usize>)>,
 }
 
+/// The config and credentials files, as the SDKs find them: `AWS_CONFIG_FILE` and
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials` (`~` is `$HOME`).
+pub fn file_paths(ctx: &Context) -> [PathBuf; 2] {
+    let path = |var: &str, default: &str| -> PathBuf {
+        let raw = ctx.var(var).unwrap_or(default);
+        let rest = raw
+            .strip_prefix("~/")
+            .or_else(|| (raw == "~").then_some(""));
+        match (rest, ctx.var("HOME")) {
+            (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+            _ => PathBuf::from(raw),
+        }
+    };
+    [
+        path("AWS_CONFIG_FILE", "~/.aws/config"),
+        path("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    ]
+}
+
 /// All profiles from the config and credentials files.
 #[derive(Debug)]
 pub struct Profiles {
@@ -67,7 +86,11 @@ fn trim_start_ws(s: &str) -> &str {
 }
 
 fn trim_end_ws(s: &str) -> &str {
-    let n = s.bytes().rev().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    let n = s
+        .bytes()
+        .rev()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
     &s[..s.len() - n]
 }
 
@@ -121,28 +144,11 @@ const COMMENT: &[char] = &['#', ';'];
 impl Profiles {
     /// Read the files named by the environment (or the defaults under `$HOME/.aws`).
     pub fn load(ctx: &Context) -> Result<Self> {
-        let home = ctx.var("HOME").map(str::to_owned);
-        let path = |var: &str, default: &str| -> PathBuf {
-            let raw = ctx.var(var).unwrap_or(default);
-            match (
-                raw.strip_prefix("~/")
-                    .or_else(|| (raw == "~").then_some("")),
-                &home,
-            ) {
-                (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-                _ => PathBuf::from(raw),
-            }
-        };
         let mut files = Vec::with_capacity(2);
-        for (kind, var, default) in [
-            (Kind::Config, "AWS_CONFIG_FILE", "~/.aws/config"),
-            (
-                Kind::Credentials,
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "~/.aws/credentials",
-            ),
-        ] {
-            let p = path(var, default);
+        for (kind, p) in [Kind::Config, Kind::Credentials]
+            .into_iter()
+            .zip(file_paths(ctx))
+        {
             // A missing or unreadable file is empty, as in the SDKs.
             let text = match std::fs::read(&p) {
                 Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::Config {
@@ -221,12 +227,18 @@ impl File {
             let line_start = offset;
             let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
             offset = (end + 1).min(bytes.len());
-            let line_end = if end > line_start && bytes[end - 1] == b'\r' { end - 1 } else { end };
+            let line_end = if end > line_start && bytes[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
             // `\n` and `\r` are ASCII, so these are char boundaries.
             let line = &text[line_start..line_end];
             let first = line.bytes().position(|b| b != b' ' && b != b'\t');
-            let b0 = line.as_bytes()[0];
-            if first.is_none() || b0 == b'#' || b0 == b';' {
+            let (Some(_), Some(&b0)) = (first, line.as_bytes().first()) else {
+                continue;
+            };
+            if b0 == b'#' || b0 == b';' {
                 continue;
             }
             if b0 == b'[' {
@@ -360,7 +372,11 @@ fn check_property(line: &str) -> Result<(&str, &str), &'static str> {
         match c {
             b'=' => {
                 let key = trim_ws(&line[..i]);
-                return if key.is_empty() { Err("a property has no name") } else { Ok((key, &line[i + 1..])) };
+                return if key.is_empty() {
+                    Err("a property has no name")
+                } else {
+                    Ok((key, &line[i + 1..]))
+                };
             }
             b'#' | b';' if prev_whitespace => return Err("expected `key = value`"),
             // Unicode whitespace also starts a comment: leave such keys to the char-wise check.

@@ -109,6 +109,63 @@ struct EntryCredentials {
     account_id: Option<String>,
 }
 
+/// What a cache hit needs to know about a profile without reading the config: the final step's
+/// entry, and what `env` and `exec` print besides the credentials. Valid while the config files
+/// and the environment that shaped the plan are unchanged (both are in the hint's id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hint {
+    pub entry: String,
+    pub profile: String,
+    pub region: Option<String>,
+}
+
+/// The id of the hint for `profile`: the config files' identity (device, inode, size, mtime,
+/// ctime) and every variable that changes the plan or its keys. `None` when a file cannot be
+/// examined.
+pub fn hint_id(ctx: &Context, profile: &str, files: &[PathBuf]) -> Option<String> {
+    let mut d = format!("rolecall-hint-v1\n{profile}\n");
+    for f in files {
+        match std::fs::metadata(f) {
+            Ok(m) => d.push_str(&format!(
+                "{} {} {} {} {} {} {} {}\n",
+                f.display(),
+                m.dev(),
+                m.ino(),
+                m.len(),
+                m.mtime(),
+                m.mtime_nsec(),
+                m.ctime(),
+                m.ctime_nsec()
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                d.push_str(&format!("{} none\n", f.display()))
+            }
+            Err(_) => return None,
+        }
+    }
+    for var in HINT_VARS {
+        d.push_str(ctx.var(var).unwrap_or(""));
+        d.push('\n');
+    }
+    d.push_str(if ctx.var("AWS_SESSION_TOKEN").is_some() {
+        "token"
+    } else {
+        ""
+    });
+    Some(format!("{:032x}", fnv1a_128(d.as_bytes())))
+}
+
+/// Variables that change a plan or its cache keys (besides the files).
+const HINT_VARS: &[&str] = &[
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "HOME",
+];
+
 /// A row of `rolecall cache list`: never a secret.
 #[derive(Debug)]
 pub struct Listed {
@@ -182,13 +239,25 @@ impl Cache {
 
     /// Look an entry up without locking. Never fails: anything odd is `Bad` or `Missing`.
     pub fn read(&self, key: &Key, now: SystemTime) -> Lookup {
+        self.lookup(&key.hash, now, |stored| stored == key.descriptor)
+    }
+
+    /// Look an entry up by its hash alone (from a hint): the descriptor stored in the entry must
+    /// hash to it.
+    pub fn read_hash(&self, hash: &str, now: SystemTime) -> Lookup {
+        self.lookup(hash, now, |stored| {
+            format!("{:032x}", fnv1a_128(stored.as_bytes())) == hash
+        })
+    }
+
+    fn lookup(&self, hash: &str, now: SystemTime, belongs: impl Fn(&str) -> bool) -> Lookup {
         if !self.enabled {
             return Lookup::Missing;
         }
-        match self.read_entry(&self.dir.join(key.file_name())) {
+        match self.read_entry(&self.dir.join(format!("{hash}.json"))) {
             Ok(None) => Lookup::Missing,
             Err(reason) => Lookup::Bad(reason),
-            Ok(Some(entry)) if entry.key != key.descriptor => {
+            Ok(Some(entry)) if !belongs(&entry.key) => {
                 Lookup::Bad("it belongs to another key".into())
             }
             Ok(Some(entry)) => match parse_rfc3339(&entry.expiration) {
@@ -205,6 +274,35 @@ impl Cache {
                 }
                 Some(_) => Lookup::Stale,
             },
+        }
+    }
+
+    /// The hint for `id`: which entry answers a profile while the config files are unchanged.
+    pub fn read_hint(&self, id: &str) -> Option<Hint> {
+        if !self.enabled {
+            return None;
+        }
+        let path = self.dir.join(format!("hint-{id}.json"));
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(path)
+            .ok()?;
+        let meta = file.metadata().ok()?;
+        check_private_file(&meta).ok()?;
+        if meta.len() > MAX_ENTRY {
+            return None;
+        }
+        let buf = read_zeroizing(file, meta.len()).ok()?;
+        serde_json::from_slice(&buf).ok()
+    }
+
+    pub fn write_hint(&self, id: &str, hint: &Hint) {
+        if !self.enabled || ensure_private_dir(&self.dir).is_err() {
+            return;
+        }
+        if let Ok(body) = serde_json::to_vec(hint) {
+            let _ = atomic::write(&self.dir, &format!("hint-{id}.json"), &body);
         }
     }
 
@@ -325,7 +423,7 @@ impl Cache {
         };
         for e in dir.flatten() {
             let path = e.path();
-            if path.extension().is_none_or(|x| x != "json") {
+            if !is_entry_name(&e.file_name().to_string_lossy()) {
                 continue;
             }
             match self.read_entry(&path) {
@@ -347,7 +445,8 @@ impl Cache {
         rows
     }
 
-    /// Remove every entry, set-aside entry, temp file and MFA marker. Returns how many.
+    /// Remove every entry, set-aside entry, temp file, hint and MFA marker. Returns how many
+    /// credential entries went.
     pub fn clear_all(&self) -> usize {
         let Ok(dir) = std::fs::read_dir(&self.dir) else {
             return 0;
@@ -358,6 +457,7 @@ impl Cache {
             let name = name.to_string_lossy();
             if (name.ends_with(".json") || name.ends_with(".bad") || name.ends_with(".tmp"))
                 && remove_any(&e.path()).is_ok()
+                && is_entry_name(&name)
             {
                 n += 1;
             }
@@ -390,6 +490,11 @@ impl Cache {
         let body = serde_json::json!({ "window": window, "code": code_hash }).to_string();
         let _ = atomic::write(&self.dir, &name, body.as_bytes());
     }
+}
+
+/// `<32 hex digits>.json`: a credential entry (not a hint, MFA marker or temp file).
+fn is_entry_name(name: &str) -> bool {
+    name.len() == 37 && name.ends_with(".json") && name[..32].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A hash of an MFA code, so that the code itself is never stored.

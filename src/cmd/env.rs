@@ -18,8 +18,8 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<Zeroizing<Vec<u8>>> {
         return Ok(into_bytes(shell::render(dialect, &vars)));
     }
     let profile = super::profile_name(ctx, args.profile.as_deref());
-    let (plan, creds) = super::fetch(ctx, &profile, args.fetch)?;
-    let values = super::session_vars(ctx, &plan, &creds);
+    let (session, creds) = super::fetch(ctx, &profile, args.fetch)?;
+    let values = super::session_vars(ctx, &session, &creds);
     let vars: Vec<Var<'_>> = values
         .iter()
         .map(|(name, value)| match value {

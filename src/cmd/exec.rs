@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
         });
     }
     let profile = super::profile_name(ctx, args.profile.as_deref());
-    let (plan, creds) = super::fetch(ctx, &profile, args.fetch)?;
+    let (session, creds) = super::fetch(ctx, &profile, args.fetch)?;
     let mut argv = args.command.into_iter();
     let program: OsString = argv.next().unwrap_or_else(|| {
         ctx.var("SHELL")
@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
         }
         cmd.env(k, v);
     }
-    for (name, value) in super::session_vars(ctx, &plan, &creds) {
+    for (name, value) in super::session_vars(ctx, &session, &creds) {
         if let Some(value) = value {
             cmd.env(name, value.as_str());
         }

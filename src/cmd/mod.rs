@@ -7,9 +7,9 @@ pub mod env;
 pub mod exec;
 pub mod profiles;
 
-use crate::aws::chain::{self, Plan};
-use crate::aws::config::Profiles;
-use crate::cache::Cache;
+use crate::aws::chain;
+use crate::aws::config::{self, Profiles};
+use crate::cache::{Cache, Hint, Lookup, hint_id};
 use crate::cli::FetchArgs;
 use crate::context::{Context, MAX_DEPTH};
 use crate::credentials::Credentials;
@@ -27,15 +27,40 @@ pub fn profile_name(ctx: &Context, named: Option<&str>) -> String {
         .to_owned()
 }
 
-/// Everything between a profile name and credentials: the recursion guard, the config files,
-/// the plan, and walking it.
-pub fn fetch(ctx: &Context, profile: &str, args: FetchArgs) -> Result<(Plan, Credentials)> {
+/// What `env` and `exec` print besides the credentials.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub profile: String,
+    /// The region from the profiles, if any (the environment's is the fallback).
+    pub region: Option<String>,
+}
+
+/// Everything between a profile name and credentials: the recursion guard, the fast path
+/// through a hint, else the config files, the plan, and walking it.
+pub fn fetch(ctx: &Context, profile: &str, args: FetchArgs) -> Result<(Session, Credentials)> {
     let active = ctx.active_profiles();
     if active.iter().any(|p| p == profile) || active.len() >= MAX_DEPTH {
         return Err(Error::Recursion {
             active,
             profile: profile.to_owned(),
         });
+    }
+    let cache = Cache::from_context(ctx, args.no_cache)?;
+    // The fast path: config files unchanged since the hint was written, so the final step's
+    // entry is known without reading them.
+    let hint_id = hint_id(ctx, profile, &config::file_paths(ctx));
+    let hint = hint_id.as_deref().and_then(|id| cache.read_hint(id));
+    if let Some(h) = &hint
+        && let Lookup::Fresh(creds) = cache.read_hash(&h.entry, ctx.now())
+    {
+        ctx.debug(format_args!(
+            "cache hit for profile `{profile}` (config unchanged)"
+        ));
+        let session = Session {
+            profile: h.profile.clone(),
+            region: h.region.clone(),
+        };
+        return Ok((session, creds));
     }
     let profiles = Profiles::load(ctx)?;
     if profile == "default" && profiles.get("default").is_none() && profiles.is_empty() {
@@ -47,22 +72,36 @@ pub fn fetch(ctx: &Context, profile: &str, args: FetchArgs) -> Result<(Plan, Cre
         plan.base.profile(),
         plan.hops.len()
     ));
-    let cache = Cache::from_context(ctx, args.no_cache)?;
     let opts = Options {
         mfa_code: args.mfa_code.map(Secret::from),
     };
     let creds = obtain::obtain(ctx, &plan, &opts, &cache)?;
-    Ok((plan, creds))
+    let session = Session {
+        profile: plan.profile.clone(),
+        region: plan.region.clone(),
+    };
+    let steps = obtain::steps(ctx, &plan);
+    if let (Some(id), Some(last)) = (&hint_id, obtain::cache_keys(ctx, &plan, &steps).pop()) {
+        let fresh = Hint {
+            entry: last.hash,
+            profile: session.profile.clone(),
+            region: session.region.clone(),
+        };
+        if hint.as_ref() != Some(&fresh) {
+            cache.write_hint(id, &fresh);
+        }
+    }
+    Ok((session, creds))
 }
 
 /// The variables a session sets (`Some`) or clears (`None`), in output order.
 pub fn session_vars(
     ctx: &Context,
-    plan: &Plan,
+    session: &Session,
     creds: &Credentials,
 ) -> Vec<(&'static str, Option<Zeroizing<String>>)> {
     let z = |s: String| Some(Zeroizing::new(s));
-    let region = obtain::region(ctx, plan);
+    let region = session.region.clone().or_else(|| obtain::env_region(ctx));
     let mut vars = vec![
         ("AWS_ACCESS_KEY_ID", z(creds.access_key_id.clone())),
         (
@@ -85,7 +124,7 @@ pub fn session_vars(
         vars.push(("AWS_REGION", z(region.clone())));
         vars.push(("AWS_DEFAULT_REGION", z(region)));
     }
-    vars.push(("ROLECALL_PROFILE", z(plan.profile.clone())));
+    vars.push(("ROLECALL_PROFILE", z(session.profile.clone())));
     for stale in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"] {
         vars.push((stale, None));
     }

@@ -47,8 +47,10 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
             d.flatten()
                 .map(|e| e.path())
                 .filter(|p| {
-                    p.extension().is_some_and(|x| x == "json")
-                        && !p.file_name().unwrap().to_string_lossy().starts_with("mfa-")
+                    p.extension().is_some_and(|x| x == "json") && {
+                        let n = p.file_name().unwrap().to_string_lossy();
+                        !n.starts_with("mfa-") && !n.starts_with("hint-")
+                    }
                 })
                 .collect()
         })
@@ -653,4 +655,41 @@ fn relative_cache_dir_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not an absolute path"));
+}
+
+#[test]
+fn a_hit_skips_the_config_until_it_changes() {
+    let fake = FakeAws::start();
+    let sb = sandbox("");
+    let run = |extra: &[(&str, &str)]| {
+        let mut c = cmd(&sb, &fake);
+        c.args(["-v", "credential-process", "hop1"])
+            .envs(extra.iter().copied());
+        c.output().unwrap()
+    };
+    json(&run(&[]));
+    let hit = run(&[]);
+    json(&hit);
+    assert!(
+        String::from_utf8_lossy(&hit.stderr).contains("(config unchanged)"),
+        "{}",
+        String::from_utf8_lossy(&hit.stderr)
+    );
+    assert_eq!(fake.count("AssumeRole"), 1);
+    // Another role in the same file: the hint must not answer for the old plan.
+    sb.config(&format!(
+        "{}{}",
+        static_profile("base"),
+        CHAIN.replace("role/first", "role/changed")
+    ));
+    json(&run(&[]));
+    assert_eq!(fake.count("AssumeRole"), 2);
+    assert_eq!(
+        fake.calls()[1].params["RoleArn"],
+        "arn:aws:iam::111111111111:role/changed"
+    );
+    // A variable that changes the plan's keys (here the region) is part of the hint too.
+    let other_region = run(&[("AWS_REGION", "ap-south-1")]);
+    json(&other_region);
+    assert!(!String::from_utf8_lossy(&other_region.stderr).contains("(config unchanged)"));
 }

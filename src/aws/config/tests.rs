@@ -122,9 +122,21 @@ const CORPUS: &[(&str, &str, &str)] = &[
         "[profile a]\nk =\u{a0}# x\n",
         "",
     ),
-    ("nbsp before comment in key", "[profile a]\nk\u{a0}#x = v\n", ""),
-    ("vertical tab before comment in key", "[profile a]\nk\u{b}#x = v\n", ""),
-    ("no trailing newline", "[profile a]\nk = v", "[a]\r\nj = w\r"),
+    (
+        "nbsp before comment in key",
+        "[profile a]\nk\u{a0}#x = v\n",
+        "",
+    ),
+    (
+        "vertical tab before comment in key",
+        "[profile a]\nk\u{b}#x = v\n",
+        "",
+    ),
+    (
+        "no trailing newline",
+        "[profile a]\nk = v",
+        "[a]\r\nj = w\r",
+    ),
     (
         "odd but valid names",
         "[profile we%ird@x:y+z/w.v-u_]\nk = 1\n",
@@ -262,4 +274,89 @@ fn keys_are_case_insensitive_and_empty_is_absent() {
     assert_eq!(a.get("region"), Some("x"));
     assert_eq!(a.get("REGION"), Some("x"));
     assert_eq!(a.get("empty"), None);
+}
+
+/// Random files built from awkward fragments: both readers must agree on every one (and ours
+/// must never panic).
+#[test]
+fn agrees_with_aws_config_on_random_files() {
+    const FRAGMENTS: &[&str] = &[
+        "",
+        " ",
+        "\t",
+        "\r",
+        "[profile a]",
+        "[profile b]",
+        "[default]",
+        "[profile default]",
+        "[a]",
+        "[ profile a ]",
+        "[profile a",
+        "[profile a] ;c",
+        "[sso-session s]",
+        "k = v",
+        "K = V",
+        "k=v",
+        "k =",
+        "k = # c",
+        "k = v # c",
+        "k = v#c",
+        "  sub = 1",
+        "  cont",
+        "\tcont",
+        "  # indented",
+        "# comment",
+        "; comment",
+        "= v",
+        "novalue",
+        "aws_secret_access_key = s3cr3t",
+        "k\u{a0}#x = v",
+        "é = v",
+        "k = é",
+        "region = us-east-1",
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let keys = ["k", "sub", "region", "aws_secret_access_key", "é"];
+    let mut agreed = 0;
+    for _ in 0..2000 {
+        let mut files = [String::new(), String::new()];
+        for f in &mut files {
+            for _ in 0..next(8) {
+                f.push_str(FRAGMENTS[next(FRAGMENTS.len())]);
+                f.push_str(["\n", "\r\n", "\n\n"][next(3)]);
+            }
+        }
+        let theirs = oracle(&files[0], &files[1]);
+        let ours = Profiles::parse(&files[0], &files[1]);
+        match (&theirs, &ours) {
+            (None, Err(_)) => {}
+            (Some(t), Ok(o)) => {
+                let tn: BTreeSet<&str> = t.profiles().collect();
+                let on: BTreeSet<&str> = o.names().into_iter().collect();
+                assert_eq!(tn, on, "{files:?}");
+                for p in tn {
+                    for k in keys {
+                        assert_eq!(
+                            t.get_profile(p).unwrap().get(k),
+                            o.get(p).unwrap().raw(k),
+                            "{files:?} [{p}] {k}"
+                        );
+                    }
+                }
+            }
+            _ => panic!(
+                "disagree on {files:?}: aws-config {}, ours {:?}",
+                theirs.is_some(),
+                ours.as_ref().err()
+            ),
+        }
+        agreed += 1;
+    }
+    assert_eq!(agreed, 2000);
 }
