@@ -8,8 +8,6 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const RUNS: usize = 20;
-
 fn release_binary() -> PathBuf {
     PathBuf::from(
         std::env::var("ROLECALL_BENCH_BIN")
@@ -17,22 +15,34 @@ fn release_binary() -> PathBuf {
     )
 }
 
-/// Median wall time of `RUNS` runs (after one warm-up run).
-fn median(mut make: impl FnMut() -> Command) -> Duration {
-    let mut times: Vec<Duration> = (0..=RUNS)
-        .map(|_| {
-            let mut c = make();
-            c.stdout(Stdio::null()).stderr(Stdio::null());
-            let t = Instant::now();
-            let status = c.status().unwrap();
-            let e = t.elapsed();
-            assert!(status.success());
-            e
+fn time_once(c: &mut Command) -> Duration {
+    c.stdout(Stdio::null()).stderr(Stdio::null());
+    let t = Instant::now();
+    let status = c.status().unwrap();
+    let e = t.elapsed();
+    assert!(status.success(), "{c:?}");
+    e
+}
+
+/// Medians of `rounds` interleaved runs of each command (after one warm-up round), so that
+/// machine noise hits every command alike.
+fn interleaved_medians(rounds: usize, makers: &[&dyn Fn() -> Command]) -> Vec<Duration> {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); makers.len()];
+    for round in 0..=rounds {
+        for (i, make) in makers.iter().enumerate() {
+            let t = time_once(&mut make());
+            if round > 0 {
+                times[i].push(t);
+            }
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
         })
-        .skip(1)
-        .collect();
-    times.sort();
-    times[RUNS / 2]
+        .collect()
 }
 
 /// Peak RSS in KiB, from GNU time.
@@ -55,6 +65,8 @@ fn peak_rss_kib(c: &Command) -> u64 {
         .unwrap()
 }
 
+/// A config of `n` profiles: the measured one-hop profile `hop`, and fillers shaped like real
+/// role profiles (about 160 bytes each).
 fn config_with(n: usize) -> String {
     let mut c = static_profile("base");
     c.push_str("[profile hop]\nrole_arn = arn:aws:iam::111111111111:role/first\nsource_profile = base\nregion = eu-west-1\n");
@@ -72,61 +84,70 @@ fn bench_release_binary() {
     let bin = release_binary();
     let fake = FakeAws::start();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let true_time = median(|| Command::new("/bin/true"));
-    eprintln!(
-        "/bin/true                                  median {:7.3} ms",
-        ms(true_time)
-    );
-    for n in [10, 5000] {
-        let sb = Sandbox::new();
-        sb.config(&config_with(n));
-        let cmd = || {
-            let mut c = sb.cmd();
-            c.env("AWS_ENDPOINT_URL_STS", fake.url())
-                .arg("credential-process")
-                .arg("hop");
-            let mut r = Command::new(&bin);
-            r.args(c.get_args())
-                .env_clear()
-                .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))));
-            r
-        };
-        assert!(
-            cmd().stdout(Stdio::null()).status().unwrap().success(),
-            "prime the cache"
-        );
-        let hit = median(cmd);
-        eprintln!(
-            "cache hit, {n:>5} profiles                 median {:7.3} ms  ({:.2}x /bin/true)",
-            ms(hit),
-            ms(hit) / ms(true_time)
-        );
-        eprintln!(
-            "cache hit, {n:>5} profiles                 peak RSS {} KiB",
-            peak_rss_kib(&cmd())
-        );
-        if n == 10 {
-            let miss = median(|| {
-                let mut c = cmd();
-                c.arg("--no-cache");
-                c
-            });
-            eprintln!(
-                "one-hop AssumeRole via fake STS (no cache)  median {:7.3} ms  ({:.2}x /bin/true)",
-                ms(miss),
-                ms(miss) / ms(true_time)
-            );
-            let mut c = cmd();
-            c.arg("--no-cache");
-            eprintln!(
-                "one-hop AssumeRole via fake STS (no cache)  peak RSS {} KiB",
-                peak_rss_kib(&c)
-            );
-        }
+    let small = Sandbox::new();
+    small.config(&config_with(10));
+    let large = Sandbox::new();
+    large.config(&config_with(5000));
+    let hit = |sb: &Sandbox| {
+        let c = sb.cmd();
+        let mut r = Command::new(&bin);
+        r.env_clear()
+            .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .env("AWS_ENDPOINT_URL_STS", fake.url())
+            .args(["credential-process", "hop"]);
+        r
+    };
+    let no_cache = || {
+        let mut c = hit(&small);
+        c.arg("--no-cache");
+        c
+    };
+    for sb in [&small, &large] {
+        time_once(&mut hit(sb)); // prime the cache
     }
+    eprintln!(
+        "config sizes: 10 profiles {} bytes, 5000 profiles {} bytes",
+        std::fs::metadata(small.config_path()).unwrap().len(),
+        std::fs::metadata(large.config_path()).unwrap().len()
+    );
+
+    let t = interleaved_medians(
+        200,
+        &[&|| Command::new("/bin/true"), &|| hit(&small), &|| {
+            hit(&large)
+        }],
+    );
+    eprintln!(
+        "/bin/true                         median of 200 {:7.3} ms",
+        ms(t[0])
+    );
+    for (n, d) in [(10, t[1]), (5000, t[2])] {
+        eprintln!(
+            "cache hit, {n:>5} profiles         median of 200 {:7.3} ms  ({:.2}x /bin/true)",
+            ms(d),
+            ms(d) / ms(t[0])
+        );
+    }
+    let t = interleaved_medians(20, &[&|| Command::new("/bin/true"), &no_cache]);
+    eprintln!(
+        "/bin/true                         median of 20  {:7.3} ms",
+        ms(t[0])
+    );
+    eprintln!(
+        "one-hop AssumeRole, fake STS      median of 20  {:7.3} ms  ({:.2}x /bin/true)",
+        ms(t[1]),
+        ms(t[1]) / ms(t[0])
+    );
+    eprintln!(
+        "peak RSS: hit/10 {} KiB, hit/5000 {} KiB, one-hop AssumeRole {} KiB, /bin/true {} KiB",
+        peak_rss_kib(&hit(&small)),
+        peak_rss_kib(&hit(&large)),
+        peak_rss_kib(&no_cache()),
+        peak_rss_kib(&Command::new("/bin/true"))
+    );
     let size = std::fs::metadata(&bin).unwrap().len();
     eprintln!(
-        "binary size                                {:.2} MiB ({size} bytes)",
+        "binary size {:.2} MiB ({size} bytes, stripped)",
         size as f64 / 1048576.0
     );
 }
