@@ -378,12 +378,25 @@ fn run_command(
 ) -> Result<Zeroizing<Vec<u8>>, String> {
     let mut active = ctx.active_profiles();
     active.push(plan.profile.clone());
+    run_shell(ctx, command, stdin, Some(active.join(",")))
+}
+
+/// Run `command` through the shell with our environment (plus the active profiles, when given)
+/// and return its stdout; its stderr goes to ours.
+fn run_shell(
+    ctx: &Context,
+    command: &str,
+    stdin: Stdio,
+    active_profiles: Option<String>,
+) -> Result<Zeroizing<Vec<u8>>, String> {
     let mut cmd = shell_command(command);
     cmd.env_clear()
         .envs(ctx.os_env().iter().map(|(k, v)| (k, v)))
-        .env(ACTIVE_PROFILES_VAR, active.join(","))
         .stdin(stdin)
         .stderr(Stdio::inherit());
+    if let Some(active) = active_profiles {
+        cmd.env(ACTIVE_PROFILES_VAR, active);
+    }
     let out = cmd.output().map_err(|e| format!("cannot start it: {e}"))?;
     let stdout = Zeroizing::new(out.stdout);
     if !out.status.success() {
@@ -575,11 +588,12 @@ impl<'a> MfaCodes<'a> {
             self.ctx.debug(format_args!(
                 "running the `mfa_process` of profile `{profile}`"
             ));
-            let out =
-                run_command_for_mfa(self.ctx, command).map_err(|message| Error::MfaProcess {
+            let out = run_shell(self.ctx, command, Stdio::null(), None).map_err(|message| {
+                Error::MfaProcess {
                     profile: profile.to_owned(),
                     message,
-                })?;
+                }
+            })?;
             let text = Zeroizing::new(String::from_utf8_lossy(&out).trim().to_owned());
             if !is_mfa_code(&text) {
                 return Err(Error::MfaBadCode {
@@ -609,23 +623,6 @@ impl<'a> MfaCodes<'a> {
             profile: profile.to_owned(),
         })
     }
-}
-
-fn run_command_for_mfa(ctx: &Context, command: &str) -> Result<Zeroizing<Vec<u8>>, String> {
-    let mut cmd = shell_command(command);
-    cmd.env_clear()
-        .envs(ctx.os_env().iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit());
-    let out = cmd.output().map_err(|e| format!("cannot start it: {e}"))?;
-    let stdout = Zeroizing::new(out.stdout);
-    if !out.status.success() {
-        return Err(match out.status.code() {
-            Some(code) => format!("it exited with status {code}"),
-            None => "it was killed by a signal".to_owned(),
-        });
-    }
-    Ok(stdout)
 }
 
 /// `rolecall-<unix seconds>`, like the AWS CLI's `botocore-session-<unix seconds>`: distinct per

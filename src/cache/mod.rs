@@ -282,18 +282,7 @@ impl Cache {
         if !self.enabled {
             return None;
         }
-        let path = self.dir.join(format!("hint-{id}.json"));
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-            .open(path)
-            .ok()?;
-        let meta = file.metadata().ok()?;
-        check_private_file(&meta).ok()?;
-        if meta.len() > MAX_ENTRY {
-            return None;
-        }
-        let buf = read_zeroizing(file, meta.len()).ok()?;
+        let buf = read_private(&self.dir.join(format!("hint-{id}.json")))?;
         serde_json::from_slice(&buf).ok()
     }
 
@@ -467,17 +456,8 @@ impl Cache {
 
     /// The last MFA code used for `serial`: (30-second window, hash of serial and code).
     pub fn last_mfa_use(&self, serial: &str) -> Option<(u64, String)> {
-        let path = self
-            .dir
-            .join(format!("mfa-{:032x}.json", fnv1a_128(serial.as_bytes())));
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-            .open(path)
-            .ok()?;
-        let meta = file.metadata().ok()?;
-        check_private_file(&meta).ok()?;
-        let buf = read_zeroizing(file, meta.len().min(MAX_ENTRY)).ok()?;
+        let name = format!("mfa-{:032x}.json", fnv1a_128(serial.as_bytes()));
+        let buf = read_private(&self.dir.join(name))?;
         let v: serde_json::Value = serde_json::from_slice(&buf).ok()?;
         Some((v["window"].as_u64()?, v["code"].as_str()?.to_owned()))
     }
@@ -569,6 +549,21 @@ fn check_private_file(meta: &std::fs::Metadata) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A small private file of ours (not a link, owned by us, mode 0600), or `None`.
+fn read_private(path: &Path) -> Option<Zeroizing<Vec<u8>>> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    check_private_file(&meta).ok()?;
+    if meta.len() > MAX_ENTRY {
+        return None;
+    }
+    read_zeroizing(file, meta.len()).ok()
 }
 
 /// Read a whole small file into a zeroizing buffer sized up front (so it never reallocates).
