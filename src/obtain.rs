@@ -144,7 +144,15 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Resu
     let mut mfa = MfaCodes::new(ctx, opts, cache);
     for (step, key) in steps.iter().zip(&keys).skip(start) {
         let doing = format!("{} for profile `{}`", step.describe(), plan.profile);
-        let _lock = cache.lock(key, &doing)?;
+        // An unusable cache directory costs single flight, not the credentials.
+        let _lock = match cache.lock(key, &doing) {
+            Ok(lock) => lock,
+            Err(e @ Error::LockTimeout { .. }) => return Err(e),
+            Err(e) => {
+                ctx.warn(format_args!("{e}; going on without the cache"));
+                None
+            }
+        };
         match cache.read(key, ctx.now()) {
             Lookup::Fresh(c) => {
                 ctx.debug(format_args!(

@@ -693,3 +693,19 @@ fn a_hit_skips_the_config_until_it_changes() {
     json(&other_region);
     assert!(!String::from_utf8_lossy(&other_region.stderr).contains("(config unchanged)"));
 }
+
+#[test]
+fn an_unusable_cache_directory_costs_the_cache_not_the_credentials() {
+    let fake = FakeAws::start();
+    let sb = sandbox("");
+    let file = sb.home().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let out = cmd(&sb, &fake)
+        .args(["credential-process", "hop1"])
+        .env("ROLECALL_CACHE_DIR", &file)
+        .output()
+        .unwrap();
+    json(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("going on without the cache"), "{err}");
+}
