@@ -709,3 +709,56 @@ fn an_unusable_cache_directory_costs_the_cache_not_the_credentials() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("going on without the cache"), "{err}");
 }
+
+#[test]
+fn a_waiter_says_on_the_terminal_whom_it_waits_for() {
+    let fake = FakeAws::start();
+    let sb = sandbox("");
+    json(
+        &cmd(&sb, &fake)
+            .args(["credential-process", "hop1"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        cmd(&sb, &fake)
+            .args(["cache", "clear", "--all"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let lock = std::fs::read_dir(sb.cache_dir().join("locks"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    std::fs::write(
+        &lock,
+        "pid 4242 AssumeRole arn:aws:iam::111111111111:role/first for profile `hop1`",
+    )
+    .unwrap();
+    let mut holder = Command::new("flock")
+        .arg(&lock)
+        .args(["sleep", "30"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // Run the way an SDK does (stdout and stderr captured), with the pty as the terminal.
+    let base = cmd(&sb, &fake);
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg(format!(
+            "'{}' credential-process hop1 >/dev/null 2>&1; echo \"rc=$?\"",
+            crate::support::rolecall().display()
+        ))
+        .env_clear()
+        .envs(base.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env("ROLECALL_LOCK_TIMEOUT", "2");
+    let mut s = expectrl::Session::spawn(c).unwrap();
+    s.set_expect_timeout(Some(Duration::from_secs(20)));
+    s.expect("rolecall: waiting for process 4242 (AssumeRole arn:aws:iam::111111111111:role/first for profile `hop1`)").unwrap();
+    s.expect("rc=1").unwrap();
+    let _ = holder.kill();
+    let _ = holder.wait();
+}
