@@ -762,3 +762,25 @@ fn a_waiter_says_on_the_terminal_whom_it_waits_for() {
     let _ = holder.kill();
     let _ = holder.wait();
 }
+
+#[test]
+fn env_output_is_the_same_from_a_hint() {
+    let fake = FakeAws::start();
+    let sb = sandbox(
+        "[profile regional]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = base\nregion = ap-south-1\n",
+    );
+    let run = || {
+        json(
+            &cmd(&sb, &fake)
+                .args(["-v", "env", "regional", "--format", "json"])
+                .output()
+                .unwrap(),
+        )
+    };
+    let first = run();
+    let second = run();
+    assert_eq!(first, second);
+    assert_eq!(second["AWS_REGION"], "ap-south-1");
+    assert_eq!(second["ROLECALL_PROFILE"], "regional");
+    assert_eq!(fake.count("AssumeRole"), 1);
+}
