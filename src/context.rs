@@ -42,21 +42,12 @@ impl Context {
         }
     }
 
-    /// A context over exactly these variables (tests).
-    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
-        Self::from_os_env(pairs.iter().map(|(k, v)| (k.into(), v.into())).collect())
-    }
-
     /// A set, non-empty variable. Empty counts as unset, as in the AWS CLI.
     pub fn var(&self, name: &str) -> Option<&str> {
         self.env
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
-    }
-
-    pub fn env_map(&self) -> &HashMap<String, String> {
-        &self.env
     }
 
     pub fn os_env(&self) -> &[(OsString, OsString)] {

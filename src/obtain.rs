@@ -112,12 +112,24 @@ pub fn cache_keys(ctx: &Context, plan: &Plan, steps: &[Step]) -> Vec<Key> {
     keys
 }
 
-pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Result<Credentials> {
+/// Credentials, and the hash of the cache entry that holds them (none for long-term keys).
+#[derive(Debug)]
+pub struct Obtained {
+    pub credentials: Credentials,
+    pub entry: Option<String>,
+}
+
+pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
     let steps = steps(ctx, plan);
     if steps.is_empty() {
-        return base_credentials(ctx, plan);
+        let credentials = base_credentials(ctx, plan)?;
+        return Ok(Obtained {
+            credentials,
+            entry: None,
+        });
     }
     let keys = cache_keys(ctx, plan, &steps);
+    let entry = keys.last().map(|k| k.hash.clone());
 
     // Fast path: the newest fresh step, no lock.
     let mut start = 0;
@@ -135,7 +147,7 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Resu
         }
     }
     let mut creds = match found {
-        Some(c) if start == steps.len() => return Ok(c),
+        Some(credentials) if start == steps.len() => return Ok(Obtained { credentials, entry }),
         Some(c) => c,
         None => base_credentials(ctx, plan)?,
     };
@@ -196,7 +208,10 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Resu
         }
         creds = issued.credentials;
     }
-    Ok(creds)
+    Ok(Obtained {
+        credentials: creds,
+        entry,
+    })
 }
 
 fn fetch_step(

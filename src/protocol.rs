@@ -58,7 +58,7 @@ pub fn parse(stdout: &[u8], now: SystemTime) -> Result<Credentials, String> {
     let doc: In = serde_json::from_slice(stdout).map_err(|e| {
         format!(
             "its output is not credential_process JSON ({})",
-            e.classify_name()
+            json_error_kind(&e)
         )
     })?;
     if doc.version != 1 {
@@ -87,18 +87,13 @@ pub fn parse(stdout: &[u8], now: SystemTime) -> Result<Credentials, String> {
     })
 }
 
-trait ClassifyName {
-    fn classify_name(&self) -> &'static str;
-}
-
-impl ClassifyName for serde_json::Error {
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Io => "read error",
-            serde_json::error::Category::Syntax => "invalid JSON",
-            serde_json::error::Category::Data => "a field is missing or has the wrong type",
-            serde_json::error::Category::Eof => "truncated",
-        }
+/// What kind of JSON error, in words that quote nothing of the input.
+fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "a field is missing or has the wrong type",
+        serde_json::error::Category::Eof => "truncated",
     }
 }
 

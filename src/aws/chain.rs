@@ -45,7 +45,7 @@ impl SessionStep {
 /// STS's own default for `GetSessionToken`: a working day on one MFA prompt.
 pub const DEFAULT_MFA_SESSION_SECONDS: i32 = 43_200;
 /// `GetSessionToken` accepts 15 minutes to 36 hours for IAM users.
-const MFA_SESSION_RANGE: std::ops::RangeInclusive<i32> = 900..=129_600;
+const MFA_SESSION_RANGE: std::ops::RangeInclusive<u64> = 900..=129_600;
 
 #[derive(Debug, Clone)]
 pub enum Base {
@@ -102,11 +102,16 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
     let mut visited: Vec<String> = Vec::new();
     let mut hops: Vec<RoleHop> = Vec::new();
     let mut current_owned: Option<Profile> = None;
-    let base = loop {
+    // The region of the profile asked for wins; otherwise the nearest source profile's.
+    let mut region: Option<String> = None;
+    let (base, base_account_id) = loop {
         let current = current_owned.as_ref().unwrap_or(&top);
         visited.push(current.name().to_owned());
+        if region.is_none() {
+            region = current.get("region").map(str::to_owned);
+        }
         match examine(current, &top, &visited, &mut hops)? {
-            Next::Done(base) => break base,
+            Next::Done(base) => break (base, current.get("aws_account_id").map(str::to_owned)),
             Next::Source(src) => {
                 let next = profiles.get(&src).ok_or_else(|| Error::ProfileNotFound {
                     profile: src.clone(),
@@ -128,16 +133,9 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
         _ => None,
     };
 
-    // The region of the profile asked for wins; otherwise the nearest source profile's.
-    let region = visited.iter().find_map(|n| {
-        profiles
-            .get(n)
-            .and_then(|p| p.get("region").map(str::to_owned))
-    });
+    // Only long-term keys handed out as they are lack an ARN to take the account from.
     let account_id = match &base {
-        Base::StaticKeys { profile, .. } if hops.is_empty() => profiles
-            .get(profile)
-            .and_then(|p| p.get("aws_account_id").map(str::to_owned)),
+        Base::StaticKeys { .. } if hops.is_empty() => base_account_id,
         _ => None,
     };
     Ok(Plan {
@@ -263,7 +261,7 @@ fn mfa_session(profiles: &Profiles, first: &mut RoleHop) -> Result<Option<Sessio
     let duration_seconds = match p.get("mfa_session_duration") {
         None => DEFAULT_MFA_SESSION_SECONDS,
         Some(raw) => match crate::cache::parse_duration(raw).map(|d| d.as_secs()) {
-            Some(d) if MFA_SESSION_RANGE.contains(&(d as i32)) && d <= 129_600 => d as i32,
+            Some(d) if MFA_SESSION_RANGE.contains(&d) => d as i32,
             _ => {
                 return Err(invalid(
                     &p,
@@ -376,7 +374,7 @@ fn role_hop(p: &Profile, top: &Profile, role_arn: &str) -> Result<RoleHop> {
     })
 }
 
-pub fn valid_session_name(name: &str) -> bool {
+fn valid_session_name(name: &str) -> bool {
     (2..=64).contains(&name.len())
         && name
             .bytes()

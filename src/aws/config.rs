@@ -131,11 +131,6 @@ impl Profile {
     fn raw(&self, key: &str) -> Option<&str> {
         self.keys.get(key).map(String::as_str)
     }
-
-    /// Every key, for tests and diagnostics.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.keys.keys().map(String::as_str)
-    }
 }
 
 const WHITESPACE: &[char] = &[' ', '\t'];
@@ -445,21 +440,6 @@ fn parse_body(body: &str, keys: &mut HashMap<String, String>) {
             current = None;
         }
     }
-}
-
-/// `Display` of an error and its sources, on one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        let text = inner.to_string();
-        if !s.contains(&text) {
-            s.push_str(": ");
-            s.push_str(&text);
-        }
-        source = inner.source();
-    }
-    s
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! process ends up calling itself), and nothing here reaches for instance metadata.
 
 use crate::aws::chain::RoleHop;
-use crate::aws::config::error_chain;
 use crate::credentials::{Credentials, account_from_arn};
 use crate::error::StsFailure;
+use crate::error::error_chain;
 use crate::secret::Secret;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sts::config::interceptors::BeforeDeserializationInterceptorContextRef;

@@ -172,7 +172,6 @@ pub struct Listed {
     pub profile: String,
     pub step: String,
     pub expiration: Option<SystemTime>,
-    pub file: PathBuf,
 }
 
 impl Cache {
@@ -233,10 +232,6 @@ impl Cache {
         })
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Look an entry up without locking. Never fails: anything odd is `Bad` or `Missing`.
     pub fn read(&self, key: &Key, now: SystemTime) -> Lookup {
         self.lookup(&key.hash, now, |stored| stored == key.descriptor)
@@ -282,7 +277,7 @@ impl Cache {
         if !self.enabled {
             return None;
         }
-        let buf = read_private(&self.dir.join(format!("hint-{id}.json")))?;
+        let buf = read_private(&self.dir.join(format!("hint-{id}.json"))).ok()??;
         serde_json::from_slice(&buf).ok()
     }
 
@@ -296,29 +291,9 @@ impl Cache {
     }
 
     fn read_entry(&self, path: &Path) -> Result<Option<EntryFile>, String> {
-        let file = match OpenOptions::new()
-            .read(true)
-            .custom_flags(
-                (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
-            )
-            .open(path)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
-                return Err("it is a symbolic link".into());
-            }
-            Err(e) => return Err(format!("it cannot be opened ({e})")),
+        let Some(buf) = read_private(path)? else {
+            return Ok(None);
         };
-        let meta = file
-            .metadata()
-            .map_err(|e| format!("it cannot be examined ({e})"))?;
-        check_private_file(&meta)?;
-        if meta.len() > MAX_ENTRY {
-            return Err("it is far too large".into());
-        }
-        let buf =
-            read_zeroizing(file, meta.len()).map_err(|e| format!("it cannot be read ({e})"))?;
         let entry: EntryFile =
             serde_json::from_slice(&buf).map_err(|_| "it is not a valid entry".to_owned())?;
         if entry.format != FORMAT {
@@ -420,13 +395,11 @@ impl Cache {
                     profile: entry.profile,
                     step: entry.step,
                     expiration: parse_rfc3339(&entry.expiration),
-                    file: path,
                 }),
                 _ => rows.push(Listed {
                     profile: "?".into(),
                     step: "(unreadable entry)".into(),
                     expiration: None,
-                    file: path,
                 }),
             }
         }
@@ -457,7 +430,7 @@ impl Cache {
     /// The last MFA code used for `serial`: (30-second window, hash of serial and code).
     pub fn last_mfa_use(&self, serial: &str) -> Option<(u64, String)> {
         let name = format!("mfa-{:032x}.json", fnv1a_128(serial.as_bytes()));
-        let buf = read_private(&self.dir.join(name))?;
+        let buf = read_private(&self.dir.join(name)).ok()??;
         let v: serde_json::Value = serde_json::from_slice(&buf).ok()?;
         Some((v["window"].as_u64()?, v["code"].as_str()?.to_owned()))
     }
@@ -551,19 +524,33 @@ fn check_private_file(meta: &std::fs::Metadata) -> Result<(), String> {
     Ok(())
 }
 
-/// A small private file of ours (not a link, owned by us, mode 0600), or `None`.
-fn read_private(path: &Path) -> Option<Zeroizing<Vec<u8>>> {
-    let file = OpenOptions::new()
+/// A small private file of ours (not a link, owned by us, mode 0600); `None` when absent, the
+/// reason when it is there but not to be trusted.
+fn read_private(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, String> {
+    // NONBLOCK: a FIFO planted in an entry's place must not hang the read.
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = match OpenOptions::new()
         .read(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .custom_flags(flags.bits() as i32)
         .open(path)
-        .ok()?;
-    let meta = file.metadata().ok()?;
-    check_private_file(&meta).ok()?;
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            return Err("it is a symbolic link".into());
+        }
+        Err(e) => return Err(format!("it cannot be opened ({e})")),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("it cannot be examined ({e})"))?;
+    check_private_file(&meta)?;
     if meta.len() > MAX_ENTRY {
-        return None;
+        return Err("it is far too large".into());
     }
-    read_zeroizing(file, meta.len()).ok()
+    read_zeroizing(file, meta.len())
+        .map(Some)
+        .map_err(|e| format!("it cannot be read ({e})"))
 }
 
 /// Read a whole small file into a zeroizing buffer sized up front (so it never reallocates).

@@ -75,15 +75,14 @@ pub fn fetch(ctx: &Context, profile: &str, args: FetchArgs) -> Result<(Session, 
     let opts = Options {
         mfa_code: args.mfa_code.map(Secret::from),
     };
-    let creds = obtain::obtain(ctx, &plan, &opts, &cache)?;
+    let obtained = obtain::obtain(ctx, &plan, &opts, &cache)?;
     let session = Session {
         profile: plan.profile.clone(),
         region: plan.region.clone(),
     };
-    let steps = obtain::steps(ctx, &plan);
-    if let (Some(id), Some(last)) = (&hint_id, obtain::cache_keys(ctx, &plan, &steps).pop()) {
+    if let (Some(id), Some(entry)) = (&hint_id, obtained.entry) {
         let fresh = Hint {
-            entry: last.hash,
+            entry,
             profile: session.profile.clone(),
             region: session.region.clone(),
         };
@@ -91,7 +90,7 @@ pub fn fetch(ctx: &Context, profile: &str, args: FetchArgs) -> Result<(Session, 
             cache.write_hint(id, &fresh);
         }
     }
-    Ok((session, creds))
+    Ok((session, obtained.credentials))
 }
 
 /// The variables a session sets (`Some`) or clears (`None`), in output order.

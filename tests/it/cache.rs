@@ -142,19 +142,17 @@ fn a_hit_needs_no_aws_and_takes_no_lock() {
     assert_eq!(fake.count("AssumeRole"), 2);
 }
 
-#[test]
-fn a_waiter_gives_up_with_a_clear_error() {
-    let fake = FakeAws::start();
-    let sb = sandbox("");
-    // Learn the lock's name from a first run, then empty the cache and hold the lock.
+/// Learn the lock of `hop1`'s step from a first run, empty the cache, and hold that lock from
+/// another process (`flock`) that claims to be pid 4242.
+fn hold_hop1_lock(sb: &Sandbox, fake: &FakeAws) -> std::process::Child {
     json(
-        &cmd(&sb, &fake)
+        &cmd(sb, fake)
             .args(["credential-process", "hop1"])
             .output()
             .unwrap(),
     );
     assert!(
-        cmd(&sb, &fake)
+        cmd(sb, fake)
             .args(["cache", "clear", "--all"])
             .status()
             .unwrap()
@@ -171,12 +169,20 @@ fn a_waiter_gives_up_with_a_clear_error() {
         "pid 4242 AssumeRole arn:aws:iam::111111111111:role/first for profile `hop1`",
     )
     .unwrap();
-    let mut holder = Command::new("flock")
+    let holder = Command::new("flock")
         .arg(&lock)
         .args(["sleep", "30"])
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(200));
+    holder
+}
+
+#[test]
+fn a_waiter_gives_up_with_a_clear_error() {
+    let fake = FakeAws::start();
+    let sb = sandbox("");
+    let mut holder = hold_hop1_lock(&sb, &fake);
     let out = cmd(&sb, &fake)
         .args(["credential-process", "hop1"])
         .env("ROLECALL_LOCK_TIMEOUT", "1")
@@ -714,36 +720,7 @@ fn an_unusable_cache_directory_costs_the_cache_not_the_credentials() {
 fn a_waiter_says_on_the_terminal_whom_it_waits_for() {
     let fake = FakeAws::start();
     let sb = sandbox("");
-    json(
-        &cmd(&sb, &fake)
-            .args(["credential-process", "hop1"])
-            .output()
-            .unwrap(),
-    );
-    assert!(
-        cmd(&sb, &fake)
-            .args(["cache", "clear", "--all"])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let lock = std::fs::read_dir(sb.cache_dir().join("locks"))
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    std::fs::write(
-        &lock,
-        "pid 4242 AssumeRole arn:aws:iam::111111111111:role/first for profile `hop1`",
-    )
-    .unwrap();
-    let mut holder = Command::new("flock")
-        .arg(&lock)
-        .args(["sleep", "30"])
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    let mut holder = hold_hop1_lock(&sb, &fake);
     // Run the way an SDK does (stdout and stderr captured), with the pty as the terminal.
     let base = cmd(&sb, &fake);
     let mut c = Command::new("sh");

@@ -40,7 +40,7 @@ fn static_keys_are_handed_out_as_they_are() {
 #[test]
 fn credentials_file_wins_and_session_token_and_account_pass_through() {
     let sb = Sandbox::new();
-    sb.config("[profile p]\nregion = eu-west-1\naws_account_id = 123456789012\naws_access_key_id = AKIAFROMCONFIGEXAMPL\naws_secret_access_key = fromconfig\n");
+    sb.config("[profile p]\nregion = eu-west-1\naws_account_id = 123456789012\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\n");
     sb.credentials(&format!("[p]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\naws_session_token = tok\n"));
     let out = sb.cmd().args(["credential-process", "p"]).output().unwrap();
     let v = json(&out.stdout);
@@ -54,7 +54,7 @@ fn credentials_file_wins_and_session_token_and_account_pass_through() {
 fn aws_profile_picks_the_profile_when_none_is_named() {
     let sb = Sandbox::new();
     sb.config(&format!(
-        "{}[default]\naws_access_key_id = AKIADEFAULTEXAMPLE00\naws_secret_access_key = x\n",
+        "{}[default]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = x\n",
         static_profile("chosen")
     ));
     let out = sb

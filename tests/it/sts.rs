@@ -382,13 +382,13 @@ fn credential_source_environment_signs_with_the_environment_keys() {
     let sb = Sandbox::new();
     sb.config("[profile e]\nrole_arn = arn:aws:iam::123456789012:role/e\ncredential_source = Environment\n");
     let out = cmd(&sb, &fake)
-        .env("AWS_ACCESS_KEY_ID", "AKIAENVEXAMPLE000000")
+        .env("AWS_ACCESS_KEY_ID", "AKIAI44QH8DHBEXAMPLE")
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
         .args(["credential-process", "e"])
         .output()
         .unwrap();
     ok_json(&out);
-    assert_eq!(fake.calls()[0].access_key_id, "AKIAENVEXAMPLE000000");
+    assert_eq!(fake.calls()[0].access_key_id, "AKIAI44QH8DHBEXAMPLE");
     let out = cmd(&sb, &fake)
         .args(["credential-process", "e"])
         .output()
@@ -407,7 +407,7 @@ fn credential_process_as_a_source() {
     let script = sb.home().join("creds.sh");
     std::fs::write(
         &script,
-        format!("#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"AKIAPROCEXAMPLE00000\", \"SecretAccessKey\": \"{SECRET}\"}}'\n"),
+        format!("#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"AKIAI44QH8DHBEXAMPLE\", \"SecretAccessKey\": \"{SECRET}\"}}'\n"),
     )
     .unwrap();
     sb.config(&format!(
@@ -420,7 +420,7 @@ fn credential_process_as_a_source() {
             .output()
             .unwrap(),
     );
-    assert_eq!(fake.calls()[0].access_key_id, "AKIAPROCEXAMPLE00000");
+    assert_eq!(fake.calls()[0].access_key_id, "AKIAI44QH8DHBEXAMPLE");
     let out = cmd(&sb, &fake)
         .args(["credential-process", "rb"])
         .output()

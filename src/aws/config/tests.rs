@@ -238,7 +238,7 @@ fn agrees_with_aws_config_on_the_corpus() {
 #[test]
 fn credentials_file_wins_for_keys_in_both() {
     let p = Profiles::parse(
-        "[profile a]\nregion = eu-west-1\naws_access_key_id = AKIAFROMCONFIG000000\n",
+        "[profile a]\nregion = eu-west-1\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\n",
         "[a]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
     )
     .unwrap();
