@@ -3,9 +3,11 @@
 //! Every environment read goes through [`Context`], so tests build one from a map instead of
 //! mutating the process environment.
 
+use crate::error::Error;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 /// Environment variable carrying the profiles that enclosing rolecall processes are resolving.
@@ -22,6 +24,8 @@ pub struct Context {
     env: HashMap<String, String>,
     pub verbose: bool,
     clock: fn() -> SystemTime,
+    /// The home directory the password database gives this user, for when `HOME` is unset.
+    passwd_home: fn() -> Option<PathBuf>,
 }
 
 impl Context {
@@ -39,6 +43,51 @@ impl Context {
             env,
             verbose: false,
             clock: SystemTime::now,
+            passwd_home,
+        }
+    }
+
+    /// The same context with another clock (tests drive the clock through this).
+    pub fn with_clock(mut self, clock: fn() -> SystemTime) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The same context with another password-database lookup (tests).
+    pub fn with_passwd_home(mut self, lookup: fn() -> Option<PathBuf>) -> Self {
+        self.passwd_home = lookup;
+        self
+    }
+
+    /// The user's home directory, decided here for everything that lives under it (the config
+    /// and credentials files, the cache, the SSO token cache) and decided as botocore does:
+    /// `HOME`, else the password database's entry for this user, else an error. Never a relative
+    /// path: a relative `HOME` would make rolecall read a config (and run its
+    /// `credential_process`) from wherever it was started.
+    pub fn home(&self) -> Result<PathBuf, Error> {
+        if let Some(home) = self.var("HOME") {
+            return if Path::new(home).is_absolute() {
+                Ok(PathBuf::from(home))
+            } else {
+                Err(Error::NoHome {
+                    why: format!("`HOME` is `{home}`, which is not an absolute path"),
+                })
+            };
+        }
+        match (self.passwd_home)() {
+            Some(home) if home.is_absolute() => Ok(home),
+            Some(home) => Err(Error::NoHome {
+                why: format!(
+                    "`HOME` is not set and the password database gives `{}`, which is not an absolute path",
+                    home.display()
+                ),
+            }),
+            None => Err(Error::NoHome {
+                why: format!(
+                    "`HOME` is not set and the password database has no home directory for uid {}",
+                    rustix::process::geteuid().as_raw()
+                ),
+            }),
         }
     }
 
@@ -79,6 +128,21 @@ impl Context {
 
     /// A warning on stderr, shown whatever the verbosity.
     pub fn warn(&self, args: std::fmt::Arguments<'_>) {
-        let _ = writeln!(std::io::stderr().lock(), "warning: {args}");
+        warn(args);
     }
+}
+
+/// The password database's home directory for this user. std looks it up (`getpwuid_r`) only
+/// when the process's own `HOME` is unset or empty, which is exactly when rolecall asks, since
+/// the context is the process's environment.
+fn passwd_home() -> Option<PathBuf> {
+    match std::env::var_os("HOME") {
+        Some(h) if !h.is_empty() => None,
+        _ => std::env::home_dir(),
+    }
+}
+
+/// A warning on stderr, for the parts that hold no context (the cache reports its directories).
+pub fn warn(args: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "warning: {args}");
 }

@@ -19,6 +19,28 @@ impl Credentials {
         mask_key_id(&self.access_key_id)
     }
 
+    /// The name of the first field holding a NUL byte, if any. No output can carry one: shells
+    /// drop or cut it, and an environment cannot hold it. Checked where credentials enter
+    /// (a `credential_process`, STS, the cache, the config), so every output is covered once.
+    pub fn check_text(&self) -> Result<(), &'static str> {
+        let fields = [
+            ("AccessKeyId", Some(self.access_key_id.as_str())),
+            ("SecretAccessKey", Some(self.secret_access_key.expose().as_str())),
+            (
+                "SessionToken",
+                self.session_token.as_ref().map(|t| t.expose().as_str()),
+            ),
+            ("AccountId", self.account_id.as_deref()),
+        ];
+        match fields
+            .iter()
+            .find(|(_, v)| v.is_some_and(|v| v.as_bytes().contains(&0)))
+        {
+            Some((name, _)) => Err(name),
+            None => Ok(()),
+        }
+    }
+
     /// `2026-11-22T12:00:00Z`: UTC, whole seconds, as the credential_process protocol and
     /// `AWS_CREDENTIAL_EXPIRATION` want it.
     pub fn expiration_rfc3339(&self) -> Option<String> {

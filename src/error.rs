@@ -17,6 +17,24 @@ pub enum StsFailure {
     Unreachable,
     Timeout,
     Service,
+    /// The credentials STS returned are already expired by this machine's clock.
+    AlreadyExpired,
+}
+
+/// Which of rolecall's directories an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirRole {
+    Cache,
+    Locks,
+}
+
+impl fmt::Display for DirRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DirRole::Cache => "cache directory",
+            DirRole::Locks => "lock directory",
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -98,14 +116,26 @@ pub enum Error {
         name: &'static str,
         message: String,
     },
+    /// `holder` says who holds the lock and for what step ("process 42 (AssumeRole ...)").
     LockTimeout {
-        doing: String,
         holder: String,
         seconds: u64,
     },
-    UnsafeCacheDir {
+    /// The cache or lock directory cannot be trusted with secrets.
+    UnsafeDir {
+        what: DirRole,
         dir: std::path::PathBuf,
         reason: String,
+    },
+    /// No absolute home directory to find `~/.aws` (or the cache) in.
+    NoHome {
+        why: String,
+    },
+    /// The process this one waited for failed at the same step; its words.
+    Shared {
+        pid: u32,
+        message: String,
+        help: Option<String>,
     },
     /// The code offered is the one just used; AWS rejects a TOTP code used twice.
     MfaCodeReused {
@@ -164,6 +194,9 @@ impl Error {
                 }
                 StsFailure::Timeout => "STS did not answer in time: check the network and try again".into(),
                 StsFailure::Service => "try again; if it persists, run with `--verbose`".into(),
+                StsFailure::AlreadyExpired => {
+                    "check this machine's clock (`date -u`) against the real time".into()
+                }
             },
             Error::CredentialProcess { .. } => {
                 "run the profile's `credential_process` command by hand to see its output".into()
@@ -176,15 +209,30 @@ impl Error {
             }
             Error::Exec { .. } => "check the command name and your `PATH`".into(),
             Error::Io { .. } => return None,
+            Error::NoHome { .. } => {
+                "set `HOME` to your home directory (an absolute path), or name the files with `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE` and `ROLECALL_CACHE_DIR`".into()
+            }
+            Error::Shared { help, .. } => return help.clone(),
             Error::Setting { name, .. } => format!("fix or unset `{name}`"),
             Error::LockTimeout { .. } => {
-                "finish the prompt in the other terminal, or raise `ROLECALL_LOCK_TIMEOUT`".into()
+                "that process may be waiting for an MFA code or for AWS: let it finish or stop it, or raise `ROLECALL_LOCK_TIMEOUT`".into()
             }
-            Error::UnsafeCacheDir { .. } => {
-                "remove it, or point `ROLECALL_CACHE_DIR` at a directory of your own".into()
-            }
+            Error::UnsafeDir { what, .. } => match what {
+                DirRole::Locks => "make it a directory of yours that only you can write to, or unset `XDG_RUNTIME_DIR` to keep locks in the cache directory".into(),
+                DirRole::Cache => "point `ROLECALL_CACHE_DIR` at a directory of your own that only you can write to (rolecall creates a missing one 0700)".into(),
+            },
             Error::MfaCodeReused { .. } => "wait for your device to show the next code (at most 30 seconds)".into(),
         })
+    }
+
+    /// Whether the processes waiting for the same step should fail with this error too, rather
+    /// than each try again: true of what the next try would almost surely meet as well.
+    pub fn is_shared_with_waiters(&self) -> bool {
+        match self {
+            Error::Sts { failure, .. } => *failure != StsFailure::WrongMfaCode,
+            Error::Shared { .. } => true,
+            _ => false,
+        }
     }
 
     /// Exit status for this error; `exec` mirrors a shell for a command that cannot start.
@@ -281,6 +329,7 @@ impl fmt::Display for Error {
                     StsFailure::Unreachable => "STS endpoint unreachable",
                     StsFailure::Timeout => "timed out",
                     StsFailure::Service => "STS error",
+                    StsFailure::AlreadyExpired => "the credentials it returned have already expired",
                 };
                 if message.is_empty() {
                     write!(f, "{what}: {why}")
@@ -309,23 +358,17 @@ impl fmt::Display for Error {
             ),
             Error::Exec { program, source } => write!(f, "cannot run `{program}`: {source}"),
             Error::Io { what, source } => write!(f, "{what}: {source}"),
+            Error::NoHome { why } => write!(f, "cannot find your home directory: {why}"),
+            Error::Shared { pid, message, .. } => write!(
+                f,
+                "{message} (process {pid}, which this one waited for, failed just now)"
+            ),
             Error::Setting { name, message } => write!(f, "`{name}`: {message}"),
-            Error::LockTimeout {
-                doing,
-                holder,
-                seconds,
-            } => {
-                write!(
-                    f,
-                    "gave up after {seconds} s waiting for {holder} to finish `{doing}`"
-                )
+            Error::LockTimeout { holder, seconds } => {
+                write!(f, "gave up after {seconds} s waiting for {holder}")
             }
-            Error::UnsafeCacheDir { dir, reason } => {
-                write!(
-                    f,
-                    "refusing the cache directory {}: {reason}",
-                    dir.display()
-                )
+            Error::UnsafeDir { what, dir, reason } => {
+                write!(f, "refusing the {what} {}: {reason}", dir.display())
             }
             Error::MfaCodeReused { profile } => write!(
                 f,

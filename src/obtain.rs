@@ -8,7 +8,7 @@
 
 use crate::aws::chain::{Base, Plan, RoleHop, SessionStep};
 use crate::aws::sts::{self, Issued, Target};
-use crate::cache::{Cache, Key, Lookup, mfa_code_hash};
+use crate::cache::{Cache, Key, Lookup, SharedFailure, mfa_code_hash};
 use crate::context::{ACTIVE_PROFILES_VAR, Context};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result, StsFailure};
@@ -43,6 +43,13 @@ impl Step {
         match self {
             Step::Session(s) => &s.profile,
             Step::Role(h) => &h.profile,
+        }
+    }
+
+    pub fn role_arn(&self) -> Option<&str> {
+        match self {
+            Step::Session(_) => None,
+            Step::Role(h) => Some(&h.role_arn),
         }
     }
 
@@ -156,15 +163,8 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Resu
     let mut mfa = MfaCodes::new(ctx, opts, cache);
     for (step, key) in steps.iter().zip(&keys).skip(start) {
         let doing = format!("{} for profile `{}`", step.describe(), plan.profile);
-        // An unusable cache directory costs single flight, not the credentials.
-        let _lock = match cache.lock(key, &doing) {
-            Ok(lock) => lock,
-            Err(e @ Error::LockTimeout { .. }) => return Err(e),
-            Err(e) => {
-                ctx.warn(format_args!("{e}; going on without the cache"));
-                None
-            }
-        };
+        let asked_at = ctx.now();
+        let lock = cache.lock(key, &doing)?;
         match cache.read(key, ctx.now()) {
             Lookup::Fresh(c) => {
                 ctx.debug(format_args!(
@@ -176,6 +176,15 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Resu
             }
             Lookup::Bad(reason) => cache.set_aside(key, &reason, ctx),
             Lookup::Stale | Lookup::Missing => {}
+        }
+        if lock.as_ref().is_some_and(|l| l.waited)
+            && let Some(f) = cache.failure_since(key, asked_at)
+        {
+            return Err(Error::Shared {
+                pid: f.pid,
+                message: f.message,
+                help: f.help,
+            });
         }
         if runtime.is_none() {
             runtime = Some(
@@ -189,29 +198,103 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Resu
             );
         }
         let rt = runtime.as_ref().expect("set just above");
-        let issued = fetch_step(ctx, plan, rt, &creds, step, &mut mfa)?;
-        ctx.debug(format_args!(
-            "got {} for `{}` (STS clock {:+} s from ours)",
-            issued.credentials.masked_key_id(),
-            step.describe(),
-            issued.skew_seconds
-        ));
+        let fetched = fetch_step(ctx, plan, rt, &creds, step, &mut mfa)
+            .and_then(|issued| accept(ctx, cache, step, issued));
+        let (credentials, skew) = match fetched {
+            Ok(v) => v,
+            Err(e) => {
+                if lock.is_some() && e.is_shared_with_waiters() {
+                    cache.record_failure(key, &SharedFailure {
+                        at_ms: millis(ctx.now()),
+                        pid: std::process::id(),
+                        message: e.to_string(),
+                        help: e.help(),
+                    });
+                }
+                return Err(e);
+            }
+        };
         if let Err(e) = cache.write(
             key,
             step.profile(),
             &step.describe(),
-            &issued.credentials,
-            issued.skew_seconds,
+            &credentials,
+            skew.seconds(),
             ctx.now(),
         ) {
             ctx.warn(format_args!("{e}; the credentials are not cached"));
         }
-        creds = issued.credentials;
+        drop(lock);
+        creds = credentials;
     }
     Ok(Obtained {
         credentials: creds,
         entry,
     })
+}
+
+/// What STS answered, judged by this machine's clock: the expiry corrected for skew (never
+/// lengthened), refused when it is already past (as an expired `credential_process` answer is),
+/// and a warning when the serve margin is longer than the credentials live.
+fn accept(
+    ctx: &Context,
+    cache: &Cache,
+    step: &Step,
+    issued: Issued,
+) -> Result<(Credentials, sts::Skew)> {
+    let now = ctx.now();
+    let (credentials, skew) = issued.judged(now);
+    let fail = |failure, message: String| Error::Sts {
+        profile: step.profile().to_owned(),
+        role_arn: step.role_arn().map(str::to_owned),
+        failure,
+        message,
+    };
+    credentials
+        .check_text()
+        .map_err(|field| fail(StsFailure::Service, format!("the response holds a NUL byte in `{field}`")))?;
+    match skew {
+        sts::Skew::Unknown => ctx.debug(format_args!("STS sent no `Date`: expiry taken as stated")),
+        sts::Skew::Applied(s) => ctx.debug(format_args!(
+            "this machine's clock is {s} s behind STS's: expiry moved {s} s earlier"
+        )),
+        sts::Skew::Ahead(s) => ctx.debug(format_args!(
+            "this machine's clock is {s} s ahead of STS's: expiry left as STS stated it"
+        )),
+        sts::Skew::Ignored(s) => ctx.debug(format_args!(
+            "STS's `Date` is {s:+} s from this machine's clock, more than the credentials' life: not believed, expiry left as stated"
+        )),
+    }
+    ctx.debug(format_args!(
+        "got {} for `{}`",
+        credentials.masked_key_id(),
+        step.describe()
+    ));
+    if let Some(exp) = credentials.expiration {
+        match exp.duration_since(now) {
+            Err(_) | Ok(Duration::ZERO) => {
+                let behind = match skew {
+                    sts::Skew::Ahead(s) => format!(" (this machine's clock is {s} s ahead of STS's)"),
+                    _ => String::new(),
+                };
+                return Err(fail(
+                    StsFailure::AlreadyExpired,
+                    format!(
+                        "they expire at {}, already past by this machine's clock{behind}",
+                        crate::credentials::format_rfc3339(exp)
+                    ),
+                ));
+            }
+            Ok(left) if left <= cache.margin => ctx.warn(format_args!(
+                "the credentials for `{}` last {} min, not more than the {}-minute serve margin (`ROLECALL_SERVE_MARGIN`): every call will fetch new ones",
+                step.describe(),
+                left.as_secs() / 60,
+                cache.margin.as_secs() / 60
+            )),
+            Ok(_) => {}
+        }
+    }
+    Ok((credentials, skew))
 }
 
 fn fetch_step(
@@ -646,6 +729,10 @@ impl<'a> MfaCodes<'a> {
             profile: profile.to_owned(),
         })
     }
+}
+
+fn millis(t: std::time::SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 /// `rolecall-<unix seconds>`, like the AWS CLI's `botocore-session-<unix seconds>`: distinct per

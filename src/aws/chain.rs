@@ -161,6 +161,17 @@ fn examine(
     visited: &[String],
     hops: &mut Vec<RoleHop>,
 ) -> Result<Next> {
+    // A source profile with static keys ends the chain there, even if it also has `role_arn`:
+    // botocore and the Rust SDK both use its keys and do not assume its role. (For the profile
+    // asked for, `role_arn` with `source_profile` wins over its own keys.)
+    if visited.len() > 1
+        && let Some(keys) = static_keys(current)?
+    {
+        return Ok(Next::Done(Base::StaticKeys {
+            profile: current.name().to_owned(),
+            keys,
+        }));
+    }
     if let Some(role_arn) = current.get("role_arn") {
         hops.push(role_hop(current, top, role_arn)?);
         let source = current.get("source_profile");

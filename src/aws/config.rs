@@ -41,22 +41,23 @@ struct File {
 }
 
 /// The config and credentials files, as the SDKs find them: `AWS_CONFIG_FILE` and
-/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials` (`~` is `$HOME`).
-pub fn file_paths(ctx: &Context) -> [PathBuf; 2] {
-    let path = |var: &str, default: &str| -> PathBuf {
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`, where `~` is
+/// [`Context::home`] (asked for only when a path starts with `~`).
+pub fn file_paths(ctx: &Context) -> Result<[PathBuf; 2]> {
+    let path = |var: &str, default: &str| -> Result<PathBuf> {
         let raw = ctx.var(var).unwrap_or(default);
         let rest = raw
             .strip_prefix("~/")
             .or_else(|| (raw == "~").then_some(""));
-        match (rest, ctx.var("HOME")) {
-            (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-            _ => PathBuf::from(raw),
-        }
+        Ok(match rest {
+            Some(rest) => ctx.home()?.join(rest),
+            None => PathBuf::from(raw),
+        })
     };
-    [
-        path("AWS_CONFIG_FILE", "~/.aws/config"),
-        path("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
-    ]
+    Ok([
+        path("AWS_CONFIG_FILE", "~/.aws/config")?,
+        path("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")?,
+    ])
 }
 
 /// All profiles from the config and credentials files.
@@ -142,7 +143,7 @@ impl Profiles {
         let mut files = Vec::with_capacity(2);
         for (kind, p) in [Kind::Config, Kind::Credentials]
             .into_iter()
-            .zip(file_paths(ctx))
+            .zip(file_paths(ctx)?)
         {
             // A missing or unreadable file is empty, as in the SDKs.
             let text = match std::fs::read(&p) {

@@ -36,7 +36,7 @@ pub struct Failure {
 
 /// Captures STS's `Date` header, to measure how far this machine's clock is from AWS's.
 #[derive(Debug, Clone, Default)]
-struct ServerDate(Arc<Mutex<Option<i64>>>);
+struct ServerDate(Arc<Mutex<Option<SystemTime>>>);
 
 impl Intercept for ServerDate {
     fn name(&self) -> &'static str {
@@ -56,44 +56,87 @@ impl Intercept for ServerDate {
             .and_then(|d| DateTime::from_str(d, Format::HttpDate).ok())
             .and_then(|d| SystemTime::try_from(d).ok());
         if let Some(server) = server {
-            let skew = match server.duration_since(SystemTime::now()) {
-                Ok(ahead) => ahead.as_secs() as i64,
-                Err(behind) => -(behind.duration().as_secs() as i64),
-            };
-            *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(skew);
+            *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(server);
         }
         Ok(())
     }
 }
 
-/// Temporary credentials and the clock skew seen while getting them.
+/// Temporary credentials as STS stated them, and STS's clock when it answered.
 #[derive(Debug)]
 pub struct Issued {
+    /// Expiry as STS states it, by STS's clock.
     pub credentials: Credentials,
-    /// STS's clock minus ours, in seconds (0 when STS sent no `Date`).
-    pub skew_seconds: i64,
+    pub server_date: Option<SystemTime>,
 }
 
 impl Issued {
-    fn new(mut credentials: Credentials, date: &ServerDate) -> Issued {
-        let skew_seconds = date
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .unwrap_or(0);
-        // STS states expiry by its own clock; judge it by ours. Otherwise a clock behind AWS's
-        // would serve credentials after they died, and one ahead would refresh on every call.
-        credentials.expiration = credentials.expiration.map(|e| {
-            if skew_seconds >= 0 {
-                e - Duration::from_secs(skew_seconds as u64)
-            } else {
-                e + Duration::from_secs(skew_seconds.unsigned_abs())
-            }
-        });
+    fn new(credentials: Credentials, date: &ServerDate) -> Issued {
+        let server_date = *date.0.lock().unwrap_or_else(|e| e.into_inner());
         Issued {
             credentials,
-            skew_seconds,
+            server_date,
         }
+    }
+
+    /// The credentials with their expiry judged by this machine's clock (`now`, read when the
+    /// answer came), and what was done about the skew.
+    pub fn judged(mut self, now: SystemTime) -> (Credentials, Skew) {
+        let skew = match (self.credentials.expiration, self.server_date) {
+            (Some(stated), Some(date)) => {
+                let (expiration, skew) = correct_expiry(stated, date, now);
+                self.credentials.expiration = Some(expiration);
+                skew
+            }
+            _ => Skew::Unknown,
+        };
+        (self.credentials, skew)
+    }
+}
+
+/// What was done about the difference between STS's clock and ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skew {
+    /// No `Date` header, or no expiry.
+    Unknown,
+    /// Our clock is behind STS's by this many seconds: the expiry was moved earlier by as much,
+    /// or the credentials would be handed out past their real end.
+    Applied(u64),
+    /// Our clock is ahead by this many seconds: the expiry is left as STS stated it (correcting
+    /// it would give the credentials more life than STS did, if STS's clock is the wrong one).
+    Ahead(u64),
+    /// STS's `Date` is this far off ours (seconds, positive when STS is ahead), more than the
+    /// credentials' whole life: a proxy's or a broken clock's, so it is not believed.
+    Ignored(i64),
+}
+
+impl Skew {
+    /// STS's clock minus ours, in seconds, as far as it was believed (for the cache entry).
+    pub fn seconds(self) -> i64 {
+        match self {
+            Skew::Unknown | Skew::Ignored(_) => 0,
+            Skew::Applied(s) => s as i64,
+            Skew::Ahead(s) => -(s as i64),
+        }
+    }
+}
+
+/// Judge an expiry STS `stated` by its own clock (`server_date` when it answered) against ours
+/// (`now`). A correction never gives credentials more life than STS did: it only ever moves the
+/// expiry earlier, and a `Date` further off than the credentials' whole life is not believed.
+pub fn correct_expiry(
+    stated: SystemTime,
+    server_date: SystemTime,
+    now: SystemTime,
+) -> (SystemTime, Skew) {
+    let life = stated
+        .duration_since(server_date)
+        .unwrap_or(Duration::ZERO);
+    match server_date.duration_since(now) {
+        Ok(ahead) if ahead > life => (stated, Skew::Ignored(ahead.as_secs() as i64)),
+        Ok(ahead) => (stated - ahead, Skew::Applied(ahead.as_secs())),
+        Err(e) if e.duration() > life => (stated, Skew::Ignored(-(e.duration().as_secs() as i64))),
+        Err(e) => (stated, Skew::Ahead(e.duration().as_secs())),
     }
 }
 

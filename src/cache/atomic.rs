@@ -43,8 +43,10 @@ pub fn remove_stale_temps(dir: &Path, name: &str) {
     };
     for e in entries.flatten() {
         let file_name = e.file_name();
-        let f = file_name.to_string_lossy();
-        if f.starts_with(&prefix) && f.ends_with(".tmp") {
+        let Some(f) = file_name.to_str() else {
+            continue;
+        };
+        if f.starts_with(&prefix) && super::FileKind::of(f) == Some(super::FileKind::Temp) {
             let _ = std::fs::remove_file(e.path());
         }
     }

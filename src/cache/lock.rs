@@ -6,11 +6,11 @@
 //! waiting for. An advisory lock dies with its holder, so a killed process never wedges the cache.
 #![allow(clippy::disallowed_methods)]
 
-use crate::error::{Error, Result};
+use crate::error::{DirRole, Error, Result};
 use crate::prompt::Terminal;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub struct StepLock {
     file: File,
+    /// Whether another process held the lock first: then what it found (credentials, or a
+    /// failure) concerns this one too.
+    pub waited: bool,
 }
 
 impl Drop for StepLock {
@@ -33,15 +36,34 @@ pub fn acquire(path: &Path, doing: &str, timeout: Duration, verbose: bool) -> Re
         what: format!("cannot open the lock file {}", path.display()),
         source,
     };
+    // NOFOLLOW and NONBLOCK: a link or a FIFO planted at the lock's path is neither followed nor
+    // waited on; the checks below refuse anything but a plain file of ours.
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .custom_flags(flags.bits() as i32)
         .open(path)
         .map_err(io)?;
+    // The holder rewrites the lock file: a hard link to another file would truncate that file.
+    let meta = file.metadata().map_err(io)?;
+    let refuse = |reason: &str| Error::UnsafeDir {
+        what: DirRole::Locks,
+        dir: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if !meta.is_file() {
+        return Err(refuse("the lock file is not a regular file"));
+    }
+    if meta.nlink() != 1 {
+        return Err(refuse("the lock file has other hard links"));
+    }
+    if meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err(refuse("the lock file is owned by another user"));
+    }
     let started = Instant::now();
     let mut told = false;
     loop {
@@ -52,7 +74,7 @@ pub fn acquire(path: &Path, doing: &str, timeout: Duration, verbose: bool) -> Re
         }
         if !told {
             told = true;
-            let holder = read_holder(&mut file);
+            let holder = read_holder(&mut file, doing);
             let line = format!("rolecall: waiting for {holder}");
             if let Some(mut tty) = Terminal::open() {
                 tty.say(&line);
@@ -63,8 +85,7 @@ pub fn acquire(path: &Path, doing: &str, timeout: Duration, verbose: bool) -> Re
         }
         if started.elapsed() >= timeout {
             return Err(Error::LockTimeout {
-                doing: doing.to_owned(),
-                holder: read_holder(&mut file),
+                holder: read_holder(&mut file, doing),
                 seconds: timeout.as_secs(),
             });
         }
@@ -74,15 +95,15 @@ pub fn acquire(path: &Path, doing: &str, timeout: Duration, verbose: bool) -> Re
     let _ = file.set_len(0);
     let _ = file.rewind();
     let _ = write!(file, "pid {} {doing}", std::process::id());
-    Ok(StepLock { file })
+    Ok(StepLock { file, waited: told })
 }
 
-fn read_holder(file: &mut File) -> String {
+fn read_holder(file: &mut File, doing: &str) -> String {
     let mut s = String::new();
     let _ = file.rewind();
     let _ = file.take(512).read_to_string(&mut s);
     match s.strip_prefix("pid ").and_then(|r| r.split_once(' ')) {
         Some((pid, doing)) => format!("process {pid} ({doing})"),
-        None => "another rolecall process".to_owned(),
+        None => format!("another rolecall process ({doing})"),
     }
 }

@@ -12,16 +12,17 @@
 pub mod atomic;
 pub mod lock;
 
-use crate::context::Context;
+use crate::context::{Context, warn};
 use crate::credentials::{Credentials, format_rfc3339, parse_rfc3339};
-use crate::error::{Error, Result};
+use crate::error::{DirRole, Error, Result};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use zeroize::Zeroizing;
 
 /// Entries are handed out only with more life than this left: botocore refreshes below 15
@@ -43,6 +44,17 @@ pub struct Cache {
     pub lock_timeout: Duration,
     pub enabled: bool,
     verbose: bool,
+    /// What this process found out about the two directories, so that each is checked (and an
+    /// unusable one reported) once, not once per step.
+    checked: Arc<Checked>,
+}
+
+#[derive(Debug, Default)]
+struct Checked {
+    /// Whether files in the cache directory may be believed.
+    readable: OnceLock<bool>,
+    writable: OnceLock<bool>,
+    lockable: OnceLock<bool>,
 }
 
 /// A step's cache key: the hash names the file, the descriptor is stored inside and compared.
@@ -114,6 +126,8 @@ struct EntryCredentials {
 /// and the environment that shaped the plan are unchanged (both are in the hint's id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hint {
+    /// The id the hint is stored under, so that a hint moved over another is refused.
+    pub id: String,
     pub entry: String,
     pub profile: String,
     pub region: Option<String>,
@@ -165,6 +179,16 @@ const HINT_VARS: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
     "HOME",
 ];
+
+/// A fetch that failed under a step's lock, as the processes waiting for that lock see it. Holds
+/// the error's words, never a secret (errors hold none).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SharedFailure {
+    pub at_ms: u64,
+    pub pid: u32,
+    pub message: String,
+    pub help: Option<String>,
+}
 
 /// A row of `rolecall cache list`: never a secret.
 #[derive(Debug)]
@@ -229,6 +253,7 @@ impl Cache {
             lock_timeout,
             enabled: !(no_cache || disabled_by_env),
             verbose: ctx.verbose,
+            checked: Arc::default(),
         })
     }
 
@@ -246,7 +271,7 @@ impl Cache {
     }
 
     fn lookup(&self, hash: &str, now: SystemTime, belongs: impl Fn(&str) -> bool) -> Lookup {
-        if !self.enabled {
+        if !self.readable() {
             return Lookup::Missing;
         }
         match self.read_entry(&self.dir.join(format!("{hash}.json"))) {
@@ -273,18 +298,23 @@ impl Cache {
     }
 
     /// The hint for `id`: which entry answers a profile while the config files are unchanged.
+    /// The hint is believed only if it says it is the one for `id`: hints are named by hashes
+    /// that nothing else checks, so a hint copied or renamed over another is refused.
     pub fn read_hint(&self, id: &str) -> Option<Hint> {
-        if !self.enabled {
+        if !self.readable() {
             return None;
         }
         let buf = read_private(&self.dir.join(format!("hint-{id}.json"))).ok()??;
-        serde_json::from_slice(&buf).ok()
+        serde_json::from_slice::<Hint>(&buf)
+            .ok()
+            .filter(|h| h.id == id)
     }
 
-    pub fn write_hint(&self, id: &str, hint: &Hint) {
-        if !self.enabled || ensure_private_dir(&self.dir).is_err() {
+    pub fn write_hint(&self, hint: &Hint) {
+        if !self.writable() {
             return;
         }
+        let id = &hint.id;
         if let Ok(body) = serde_json::to_vec(hint) {
             let _ = atomic::write(&self.dir, &format!("hint-{id}.json"), &body);
         }
@@ -318,7 +348,9 @@ impl Cache {
         let Some(expiration) = creds.expiration else {
             return Ok(());
         };
-        ensure_private_dir(&self.dir)?;
+        if !self.writable() {
+            return Ok(());
+        }
         let entry = EntryFile {
             format: FORMAT,
             key: key.descriptor.clone(),
@@ -349,15 +381,21 @@ impl Cache {
     }
 
     /// Move an untrustworthy entry out of the way (`*.bad`), so it is neither used nor in the way.
+    /// What is set aside may hold a live secret under a loose mode, so it is made 0600.
     pub fn set_aside(&self, key: &Key, reason: &str, ctx: &Context) {
         let path = self.dir.join(key.file_name());
         let aside = self.dir.join(format!("{}.bad", key.file_name()));
         let _ = remove_any(&aside);
         match std::fs::rename(&path, &aside) {
-            Ok(()) => ctx.warn(format_args!(
-                "ignoring the cache entry {} because {reason}; fetching new credentials",
-                path.display()
-            )),
+            Ok(()) => {
+                if !make_private(&aside) {
+                    let _ = std::fs::remove_file(&aside);
+                }
+                ctx.warn(format_args!(
+                    "ignoring the cache entry {} because {reason}; fetching new credentials",
+                    path.display()
+                ))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(_) => {
                 let _ = remove_any(&path);
@@ -366,13 +404,81 @@ impl Cache {
     }
 
     /// Take the step lock for `key`.
+    /// Take the step lock for `key`. `None` when there is no lock to take: the cache is off, or
+    /// the lock directory is unusable (reported once; that costs single flight, not the
+    /// credentials). Only a timeout is an error.
     pub fn lock(&self, key: &Key, doing: &str) -> Result<Option<lock::StepLock>> {
         if !self.enabled {
             return Ok(None);
         }
-        ensure_private_dir(&self.lock_dir)?;
+        let lockable = *self.checked.lockable.get_or_init(|| {
+            prepare_dir(&self.lock_dir, DirRole::Locks)
+                .map_err(|e| warn(format_args!("{e}; going on without locks, so concurrent callers may each call AWS")))
+                .is_ok()
+        });
+        if !lockable {
+            return Ok(None);
+        }
         let path = self.lock_dir.join(format!("{}.lock", key.hash));
-        lock::acquire(&path, doing, self.lock_timeout, self.verbose).map(Some)
+        match lock::acquire(&path, doing, self.lock_timeout, self.verbose) {
+            Ok(l) => Ok(Some(l)),
+            Err(e @ Error::LockTimeout { .. }) => Err(e),
+            Err(e) => {
+                warn(format_args!("{e}; going on without the lock"));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Reads believe the directory only if no one else could have written to it (one `stat`,
+    /// once per process). A missing directory is fine: every read is then a miss.
+    fn readable(&self) -> bool {
+        self.enabled
+            && *self.checked.readable.get_or_init(|| match check_dir(&self.dir) {
+                Ok(()) => true,
+                Err(_) if is_missing(&self.dir) => true,
+                Err(reason) => {
+                    warn(format_args!(
+                        "ignoring the cache directory {} because {reason}; going on without the cache",
+                        self.dir.display()
+                    ));
+                    false
+                }
+            })
+    }
+
+    /// Prepares the directory for writing once; an unusable one is reported once.
+    fn writable(&self) -> bool {
+        // A directory refused for reads is not written to either (and was reported already).
+        self.enabled
+            && self.checked.readable.get() != Some(&false)
+            && *self.checked.writable.get_or_init(|| {
+                prepare_dir(&self.dir, DirRole::Cache)
+                    .map_err(|e| warn(format_args!("{e}; the credentials are not cached")))
+                    .is_ok()
+            })
+    }
+
+    /// Tell the processes waiting for `key`'s lock that this fetch failed, so that they fail
+    /// with it instead of each trying again (behind a dead endpoint that costs a timeout each).
+    pub fn record_failure(&self, key: &Key, failure: &SharedFailure) {
+        if !self.writable() {
+            return;
+        }
+        if let Ok(body) = serde_json::to_vec(failure) {
+            let _ = atomic::write(&self.dir, &format!("fail-{}.json", key.hash), &body);
+        }
+    }
+
+    /// A failure recorded for `key` at or after `since` (when this process began to wait).
+    pub fn failure_since(&self, key: &Key, since: SystemTime) -> Option<SharedFailure> {
+        if !self.readable() {
+            return None;
+        }
+        let buf = read_private(&self.dir.join(format!("fail-{}.json", key.hash))).ok()??;
+        let f: SharedFailure = serde_json::from_slice(&buf).ok()?;
+        let since_ms = since.duration_since(UNIX_EPOCH).ok()?.as_millis() as u64;
+        (f.at_ms >= since_ms).then_some(f)
     }
 
     pub fn remove(&self, key: &Key) -> bool {
@@ -387,7 +493,7 @@ impl Cache {
         };
         for e in dir.flatten() {
             let path = e.path();
-            if !is_entry_name(&e.file_name().to_string_lossy()) {
+            if e.file_name().to_str().and_then(FileKind::of) != Some(FileKind::Entry) {
                 continue;
             }
             match self.read_entry(&path) {
@@ -407,28 +513,32 @@ impl Cache {
         rows
     }
 
-    /// Remove every entry, set-aside entry, temp file, hint and MFA marker. Returns how many
-    /// credential entries went.
-    pub fn clear_all(&self) -> usize {
+    /// Remove every file rolecall wrote here (entries, set-aside entries, hints, MFA markers,
+    /// failure markers, temp files), and nothing else: the directory may be shared with other
+    /// files (a user may point `ROLECALL_CACHE_DIR` anywhere). Never a directory.
+    pub fn clear_all(&self) -> Cleared {
+        let mut cleared = Cleared::default();
         let Ok(dir) = std::fs::read_dir(&self.dir) else {
-            return 0;
+            return cleared;
         };
-        let mut n = 0;
         for e in dir.flatten() {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            if (name.ends_with(".json") || name.ends_with(".bad") || name.ends_with(".tmp"))
-                && remove_any(&e.path()).is_ok()
-                && is_entry_name(&name)
+            let Some(kind) = e.file_name().to_str().and_then(FileKind::of) else {
+                continue;
+            };
+            // `file_type` does not follow links: a link named like an entry goes, its target stays.
+            if e.file_type().is_ok_and(|t| !t.is_dir()) && std::fs::remove_file(e.path()).is_ok()
             {
-                n += 1;
+                cleared.count(kind);
             }
         }
-        n
+        cleared
     }
 
     /// The last MFA code used for `serial`: (30-second window, hash of serial and code).
     pub fn last_mfa_use(&self, serial: &str) -> Option<(u64, String)> {
+        if !self.readable() {
+            return None;
+        }
         let name = format!("mfa-{:032x}.json", fnv1a_128(serial.as_bytes()));
         let buf = read_private(&self.dir.join(name)).ok()??;
         let v: serde_json::Value = serde_json::from_slice(&buf).ok()?;
@@ -436,7 +546,7 @@ impl Cache {
     }
 
     pub fn record_mfa_use(&self, serial: &str, window: u64, code_hash: &str) {
-        if ensure_private_dir(&self.dir).is_err() {
+        if !self.writable() {
             return;
         }
         let name = format!("mfa-{:032x}.json", fnv1a_128(serial.as_bytes()));
@@ -445,9 +555,78 @@ impl Cache {
     }
 }
 
-/// `<32 hex digits>.json`: a credential entry (not a hint, MFA marker or temp file).
-fn is_entry_name(name: &str) -> bool {
-    name.len() == 37 && name.ends_with(".json") && name[..32].bytes().all(|b| b.is_ascii_hexdigit())
+/// The kinds of file rolecall writes in a cache directory, told apart by name alone. Every
+/// listing, clearing and sweeping goes through [`FileKind::of`]: a name rolecall does not write
+/// is never read, counted or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `<hash>.json`: credentials of one step.
+    Entry,
+    /// `<hash>.json.bad`: an entry that was not trusted, set aside.
+    SetAside,
+    /// `hint-<hash>.json`.
+    Hint,
+    /// `mfa-<hash>.json`: the TOTP reuse guard.
+    MfaMarker,
+    /// `fail-<hash>.json`: a failure shared with the processes that waited for it.
+    FailMarker,
+    /// `.<one of the above>.<pid>.<n>.tmp`: an atomic write in progress, or left by a killed one.
+    Temp,
+}
+
+impl FileKind {
+    pub fn of(name: &str) -> Option<FileKind> {
+        if let Some(rest) = name.strip_suffix(".tmp") {
+            let mut parts = rest.strip_prefix('.')?.rsplitn(3, '.');
+            let (n, pid, target) = (parts.next()?, parts.next()?, parts.next()?);
+            let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            return (numeric(n)
+                && numeric(pid)
+                && FileKind::of(target).is_some_and(|k| !matches!(k, FileKind::Temp | FileKind::SetAside)))
+            .then_some(FileKind::Temp);
+        }
+        if let Some(stem) = name.strip_suffix(".json.bad") {
+            return is_hash(stem).then_some(FileKind::SetAside);
+        }
+        let stem = name.strip_suffix(".json")?;
+        let (kind, hash) = if let Some(h) = stem.strip_prefix("hint-") {
+            (FileKind::Hint, h)
+        } else if let Some(h) = stem.strip_prefix("mfa-") {
+            (FileKind::MfaMarker, h)
+        } else if let Some(h) = stem.strip_prefix("fail-") {
+            (FileKind::FailMarker, h)
+        } else {
+            (FileKind::Entry, stem)
+        };
+        is_hash(hash).then_some(kind)
+    }
+}
+
+/// 32 lower-case hex digits: how rolecall names what it stores.
+fn is_hash(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// What `cache clear --all` removed, by kind.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Cleared {
+    pub entries: usize,
+    pub set_aside: usize,
+    pub hints: usize,
+    pub markers: usize,
+    pub temps: usize,
+}
+
+impl Cleared {
+    fn count(&mut self, kind: FileKind) {
+        match kind {
+            FileKind::Entry => self.entries += 1,
+            FileKind::SetAside => self.set_aside += 1,
+            FileKind::Hint => self.hints += 1,
+            FileKind::MfaMarker | FileKind::FailMarker => self.markers += 1,
+            FileKind::Temp => self.temps += 1,
+        }
+    }
 }
 
 /// A hash of an MFA code, so that the code itself is never stored.
@@ -455,55 +634,75 @@ pub fn mfa_code_hash(serial: &str, code: &str) -> String {
     format!("{:032x}", fnv1a_128(format!("{serial}\n{code}").as_bytes()))
 }
 
+/// `$XDG_CACHE_HOME/rolecall` (Linux, when absolute), else the platform's cache directory under
+/// the home that [`Context::home`] decides.
 fn default_cache_dir(ctx: &Context) -> Result<PathBuf> {
-    // Read through the context first so tests and callers control it; `directories` knows the
-    // platform conventions for the rest.
     #[cfg(target_os = "linux")]
+    if let Some(x) = ctx
+        .var("XDG_CACHE_HOME")
+        .filter(|d| Path::new(d).is_absolute())
     {
-        if let Some(x) = ctx
-            .var("XDG_CACHE_HOME")
-            .filter(|d| Path::new(d).is_absolute())
-        {
-            return Ok(Path::new(x).join("rolecall"));
-        }
-        if let Some(home) = ctx.var("HOME") {
-            return Ok(Path::new(home).join(".cache").join("rolecall"));
-        }
+        return Ok(Path::new(x).join("rolecall"));
     }
-    let _ = ctx;
-    directories::BaseDirs::new()
-        .map(|b| b.cache_dir().join("rolecall"))
-        .ok_or(Error::Setting {
-            name: "ROLECALL_CACHE_DIR",
-            message: "no home directory to put the cache in".into(),
-        })
+    let home = ctx.home()?;
+    Ok(if cfg!(target_os = "macos") {
+        home.join("Library").join("Caches").join("rolecall")
+    } else {
+        home.join(".cache").join("rolecall")
+    })
 }
 
-/// Create `dir` (and parents) and make sure it is a private directory of ours: 0700 whatever the
-/// umask, not a link, not someone else's.
-fn ensure_private_dir(dir: &Path) -> Result<()> {
+/// Make `dir` ready to hold secrets. A missing directory is created 0700 (parents too), the only
+/// case in which rolecall sets a directory's mode; an existing one must pass [`check_dir`] and
+/// keeps its mode (a shared 1777 directory keeps its sticky bit, a home directory its 0755).
+fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
     let io = |source| Error::Io {
-        what: format!("cannot prepare the cache directory {}", dir.display()),
+        what: format!("cannot create the {what} {}", dir.display()),
         source,
     };
-    match std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-    {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(io(e)),
+    if let Some(parent) = dir.parent() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(io)?;
     }
-    let meta = std::fs::symlink_metadata(dir).map_err(io)?;
-    if !meta.is_dir() || meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err(Error::UnsafeCacheDir {
-            dir: dir.to_owned(),
-            reason: "it is not a directory owned by you".into(),
-        });
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        // Ours, just made: exactly 0700 whatever the umask.
+        Ok(()) => std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            check_dir(dir).map_err(|reason| Error::UnsafeDir {
+                what,
+                dir: dir.to_owned(),
+                reason,
+            })
+        }
+        Err(e) => Err(io(e)),
     }
-    if meta.mode() & 0o777 != 0o700 {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+}
+
+fn is_missing(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+}
+
+/// Whether files in `dir` can be trusted: a real directory (not a link), owned by us, that no
+/// one else can write to (who could write could swap or plant files). One `stat`.
+fn check_dir(dir: &Path) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("it cannot be examined ({e})"))?;
+    if meta.file_type().is_symlink() {
+        return Err("it is a symbolic link".into());
+    }
+    if !meta.is_dir() {
+        return Err("it is not a directory".into());
+    }
+    if meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err(format!("it is owned by another user (uid {})", meta.uid()));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "group or others can write to it (mode {:o})",
+            meta.mode() & 0o7777
+        ));
     }
     Ok(())
 }
@@ -558,6 +757,25 @@ fn read_zeroizing(mut file: File, len: u64) -> std::io::Result<Zeroizing<Vec<u8>
     let mut buf = Zeroizing::new(vec![0u8; len as usize]);
     file.read_exact(&mut buf)?;
     Ok(buf)
+}
+
+/// Make a set-aside file 0600 without following a link (a link holds no secret and is left
+/// as it is). False when it is a regular file whose mode could not be fixed.
+fn make_private(path: &Path) -> bool {
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    match OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+    {
+        Ok(f) => match f.metadata() {
+            Ok(m) if m.is_file() => f
+                .set_permissions(std::fs::Permissions::from_mode(0o600))
+                .is_ok(),
+            _ => true,
+        },
+        Err(_) => true,
+    }
 }
 
 fn remove_any(path: &Path) -> std::io::Result<()> {

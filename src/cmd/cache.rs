@@ -49,7 +49,20 @@ pub fn run(ctx: &Context, command: CacheCommand) -> Result<Zeroizing<Vec<u8>>> {
         }
         CacheCommand::Clear(args) => {
             let removed = if args.all {
-                cache.clear_all()
+                let c = cache.clear_all();
+                let _ = write!(out, "removed {}", plural(c.entries, "cache entry", "cache entries"));
+                for (n, one, many) in [
+                    (c.hints, "hint", "hints"),
+                    (c.markers, "MFA or failure marker", "MFA or failure markers"),
+                    (c.set_aside, "set-aside entry", "set-aside entries"),
+                    (c.temps, "temp file", "temp files"),
+                ] {
+                    if n > 0 {
+                        let _ = write!(out, ", {}", plural(n, one, many));
+                    }
+                }
+                out.push('\n');
+                return Ok(Zeroizing::new(out.into_bytes()));
             } else {
                 let name = args.profile.expect("clap requires a profile without --all");
                 let profiles = Profiles::load(ctx)?;
@@ -68,6 +81,10 @@ pub fn run(ctx: &Context, command: CacheCommand) -> Result<Zeroizing<Vec<u8>>> {
         }
     }
     Ok(Zeroizing::new(out.into_bytes()))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn format_left(secs: u64) -> String {

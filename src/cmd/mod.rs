@@ -48,9 +48,9 @@ pub fn fetch(ctx: &Context, profile: &str, args: FetchArgs) -> Result<(Session, 
     let cache = Cache::from_context(ctx, args.no_cache)?;
     // The fast path: config files unchanged since the hint was written, so the final step's
     // entry is known without reading them.
-    let hint_id = hint_id(ctx, profile, &config::file_paths(ctx));
+    let hint_id = hint_id(ctx, profile, &config::file_paths(ctx)?);
     let hint = hint_id.as_deref().and_then(|id| cache.read_hint(id));
-    if let Some(h) = &hint
+    if let Some(h) = hint.as_ref().filter(|h| h.profile == profile)
         && let Lookup::Fresh(creds) = cache.read_hash(&h.entry, ctx.now())
     {
         ctx.debug(format_args!(
@@ -82,12 +82,13 @@ pub fn fetch(ctx: &Context, profile: &str, args: FetchArgs) -> Result<(Session, 
     };
     if let (Some(id), Some(entry)) = (&hint_id, obtained.entry) {
         let fresh = Hint {
+            id: id.clone(),
             entry,
             profile: session.profile.clone(),
             region: session.region.clone(),
         };
         if hint.as_ref() != Some(&fresh) {
-            cache.write_hint(id, &fresh);
+            cache.write_hint(&fresh);
         }
     }
     Ok((session, obtained.credentials))

@@ -624,7 +624,7 @@ fn cache_list_and_clear() {
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "removed 1 cache entry\n"
+        "removed 1 cache entry, 1 hint\n"
     );
     assert!(entries(&sb.cache_dir()).is_empty());
 }

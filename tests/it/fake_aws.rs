@@ -79,6 +79,10 @@ pub enum Fault {
     Internal500,
     /// Wait this long, then answer normally.
     Delay(Duration),
+    /// Wait this long, then fail with the inner fault.
+    DelayThen(Duration, Box<Fault>),
+    /// Answer with this status and body, whatever the request.
+    Raw { status: u16, body: String },
 }
 
 /// Credentials the fake handed out (through AssumeRole or GetSessionToken).
@@ -106,6 +110,8 @@ struct State {
     always: HashMap<String, Fault>,
     mfa_code: Option<String>,
     clock_offset_secs: i64,
+    /// Shifts only the `Date` header (a proxy's or a broken clock), not the Expirations.
+    date_offset_secs: i64,
     expires_in_secs: Option<i64>,
 }
 
@@ -238,6 +244,12 @@ impl FakeAws {
     /// Expiration) by `secs` seconds; negative is the past.
     pub fn set_clock_offset(&self, secs: i64) {
         self.shared.state().clock_offset_secs = secs;
+    }
+
+    /// Shift only the `Date` header by `secs` seconds, as a proxy with a broken clock would;
+    /// Expirations stay right.
+    pub fn set_date_offset(&self, secs: i64) {
+        self.shared.state().date_offset_secs = secs;
     }
 
     /// Make newly issued credentials expire `secs` seconds after the fake's
@@ -630,15 +642,23 @@ fn handle(shared: &Shared, req: &Request) -> Response {
         (request_id, fault)
     };
 
-    if let Some(Fault::Delay(d)) = &fault {
-        sleep_unless_shutdown(shared, *d);
-    }
+    let fault = match fault {
+        Some(Fault::Delay(d)) => {
+            sleep_unless_shutdown(shared, d);
+            None
+        }
+        Some(Fault::DelayThen(d, inner)) => {
+            sleep_unless_shutdown(shared, d);
+            Some(*inner)
+        }
+        other => other,
+    };
 
     let outcome = {
         let mut st = shared.state();
         let now = now(&st);
         let caller = Caller::lookup(&st, &access_key_id);
-        let outcome = if let Some(fault) = fault.filter(|f| !matches!(f, Fault::Delay(_))) {
+        let outcome = if let Some(fault) = fault {
             fault_outcome(&fault, &action, &params, &caller, &request_id)
         } else {
             sts(
@@ -653,7 +673,7 @@ fn handle(shared: &Shared, req: &Request) -> Response {
                 &request_id,
             )
         };
-        (outcome, now)
+        (outcome, shift(now, st.date_offset_secs))
     };
     let (outcome, date) = outcome;
     Response {
@@ -747,7 +767,11 @@ fn fault_outcome(
             "The request processing has failed because of an unknown error, exception or failure.",
             request_id,
         ),
-        Fault::Delay(_) => unreachable!("Delay is handled before"),
+        Fault::Raw { status, body } => Outcome {
+            status: *status,
+            body: body.clone(),
+        },
+        Fault::Delay(_) | Fault::DelayThen(..) => unreachable!("delays are handled before"),
     }
 }
 

@@ -71,6 +71,25 @@ fn chain_resolution_table() {
             "c",
             Ok(("static:base", &["a", "b", "c"])),
         ),
+        // Regression (issue 6, item 11): rolecall assumed RoleB with C's keys, then RoleA, where
+        // botocore and the Rust SDK use B's keys and assume only RoleA.
+        case(
+            "a source profile's own keys win over its role_arn",
+            "[profile c]\n{KEYS}\
+             [profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = c\n\
+             aws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\n\
+             [profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = b\n",
+            "a",
+            Ok(("static:b", &["a"])),
+        ),
+        case(
+            "the profile asked for: source_profile wins over its own keys",
+            "[profile c]\n{KEYS}\
+             [profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = c\n\
+             aws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\n",
+            "b",
+            Ok(("static:c", &["b"])),
+        ),
         case(
             "self-sourcing profile uses its own keys",
             "[profile me]\n{KEYS}role_arn = arn:aws:iam::123456789012:role/self\nsource_profile = me\n",
@@ -81,13 +100,14 @@ fn chain_resolution_table() {
             "self-sourcing in the middle of a chain",
             "[profile me]\n{KEYS}role_arn = arn:aws:iam::123456789012:role/self\nsource_profile = me\n[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = me\n",
             "top",
-            Ok(("static:me", &["self", "top"])),
+            // botocore's `_resolve_credentials_from_profile`: a source profile's static keys win.
+            Ok(("static:me", &["top"])),
         ),
         case(
-            "source profile with role_arn and keys chains on",
+            "source profile with role_arn and keys ends the chain with its keys",
             "[profile base]\n{KEYS}[profile mid]\n{KEYS}role_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n[profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = mid\n",
             "top",
-            Ok(("static:base", &["mid", "top"])),
+            Ok(("static:mid", &["top"])),
         ),
         case(
             "credential_source Environment",
