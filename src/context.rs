@@ -146,3 +146,39 @@ fn passwd_home() -> Option<PathBuf> {
 pub fn warn(args: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "warning: {args}");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(home: Option<&str>) -> Context {
+        let env = home
+            .map(|h| vec![(OsString::from("HOME"), OsString::from(h))])
+            .unwrap_or_default();
+        Context::from_os_env(env)
+    }
+
+    /// `HOME` unset or empty read `./~/.aws/config`; now: the password database, else an error.
+    #[test]
+    fn home_is_home_else_the_password_database_else_an_error() {
+        assert_eq!(
+            ctx(Some("/home/a")).home().unwrap(),
+            PathBuf::from("/home/a")
+        );
+        for unset in [None, Some("")] {
+            let c = ctx(unset).with_passwd_home(|| Some(PathBuf::from("/home/pw")));
+            assert_eq!(c.home().unwrap(), PathBuf::from("/home/pw"));
+            let c = ctx(unset).with_passwd_home(|| None);
+            assert!(
+                c.home()
+                    .unwrap_err()
+                    .to_string()
+                    .contains("password database")
+            );
+            let c = ctx(unset).with_passwd_home(|| Some(PathBuf::from("rel")));
+            assert!(c.home().is_err());
+        }
+        let e = ctx(Some("relative")).home().unwrap_err().to_string();
+        assert!(e.contains("not an absolute path"), "{e}");
+    }
+}

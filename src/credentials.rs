@@ -25,7 +25,10 @@ impl Credentials {
     pub fn check_text(&self) -> Result<(), &'static str> {
         let fields = [
             ("AccessKeyId", Some(self.access_key_id.as_str())),
-            ("SecretAccessKey", Some(self.secret_access_key.expose().as_str())),
+            (
+                "SecretAccessKey",
+                Some(self.secret_access_key.expose().as_str()),
+            ),
             (
                 "SessionToken",
                 self.session_token.as_ref().map(|t| t.expose().as_str()),

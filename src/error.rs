@@ -245,6 +245,23 @@ impl Error {
     }
 }
 
+/// "`a` -> `b` -> `c`", with the middle of a long chain elided: the error must stay one line an
+/// SDK can show (a 3,000-profile loop made a 32 KB line).
+fn arrows<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    const ENDS: usize = 4;
+    let names: Vec<&String> = names.collect();
+    let n = names.len();
+    let mut out = Vec::with_capacity(2 * ENDS + 1);
+    for (i, name) in names.into_iter().enumerate() {
+        if n <= 2 * ENDS + 1 || i < ENDS || i >= n - ENDS {
+            out.push(format!("`{name}`"));
+        } else if i == ENDS {
+            out.push(format!("… {} more …", n - 2 * ENDS));
+        }
+    }
+    out.join(" -> ")
+}
+
 fn profile_ref(referenced_by: &Option<String>) -> String {
     match referenced_by {
         Some(by) => format!(" (named by `source_profile` in profile `{by}`)"),
@@ -268,8 +285,7 @@ impl fmt::Display for Error {
                 )
             }
             Error::ChainLoop { cycle } => {
-                let names: Vec<String> = cycle.iter().map(|n| format!("`{n}`")).collect();
-                write!(f, "`source_profile` loop: {}", names.join(" -> "))
+                write!(f, "`source_profile` loop: {}", arrows(cycle.iter()))
             }
             Error::InvalidProfile {
                 profile, message, ..
@@ -329,7 +345,9 @@ impl fmt::Display for Error {
                     StsFailure::Unreachable => "STS endpoint unreachable",
                     StsFailure::Timeout => "timed out",
                     StsFailure::Service => "STS error",
-                    StsFailure::AlreadyExpired => "the credentials it returned have already expired",
+                    StsFailure::AlreadyExpired => {
+                        "the credentials it returned have already expired"
+                    }
                 };
                 if message.is_empty() {
                     write!(f, "{what}: {why}")
@@ -344,12 +362,10 @@ impl fmt::Display for Error {
                 )
             }
             Error::Recursion { active, profile } => {
-                let mut names: Vec<String> = active.iter().map(|n| format!("`{n}`")).collect();
-                names.push(format!("`{profile}`"));
                 write!(
                     f,
                     "rolecall is calling itself in a loop: {}",
-                    names.join(" -> ")
+                    arrows(active.iter().chain([profile]))
                 )
             }
             Error::Nested { active } => write!(
@@ -393,4 +409,30 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 3,000-profile `source_profile` loop printed one 32 KB line.
+    #[test]
+    fn a_long_loop_is_elided_in_the_middle() {
+        let cycle: Vec<String> = (0..3000)
+            .map(|i| format!("p{i}"))
+            .chain(["p0".into()])
+            .collect();
+        let text = Error::ChainLoop { cycle }.to_string();
+        assert!(text.len() < 200, "{text}");
+        assert!(
+            text.contains("`p0` -> `p1`") && text.contains("… 2993 more …"),
+            "{text}"
+        );
+        assert!(text.ends_with("`p2999` -> `p0`"), "{text}");
+        let short: Vec<String> = ["a", "b", "a"].map(String::from).to_vec();
+        assert_eq!(
+            Error::ChainLoop { cycle: short }.to_string(),
+            "`source_profile` loop: `a` -> `b` -> `a`"
+        );
+    }
 }

@@ -40,6 +40,22 @@ use zeroize::Zeroizing;
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() && is_credential_process(std::env::args_os()) => {
+            // An SDK folds our stderr into one message: clap's usage block would be noise.
+            let text = e.render().to_string();
+            let first: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = first.join(" ");
+            let first = first.trim_start_matches("error: ");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {first} (help: `rolecall credential-process --help`)"
+            );
+            return ExitCode::from(2);
+        }
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
@@ -69,6 +85,13 @@ fn run(ctx: &Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
             std::process::exit(i32::from(code))
         }
     }
+}
+
+/// Whether the command line names the `credential-process` subcommand (before clap has parsed it).
+fn is_credential_process(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    args.skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'))
+        .is_some_and(|a| a == "credential-process")
 }
 
 /// The one place that writes stdout. A closed pipe (`| head`) is not an error.

@@ -204,12 +204,15 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Resu
             Ok(v) => v,
             Err(e) => {
                 if lock.is_some() && e.is_shared_with_waiters() {
-                    cache.record_failure(key, &SharedFailure {
-                        at_ms: millis(ctx.now()),
-                        pid: std::process::id(),
-                        message: e.to_string(),
-                        help: e.help(),
-                    });
+                    cache.record_failure(
+                        key,
+                        &SharedFailure {
+                            at_ms: millis(ctx.now()),
+                            pid: std::process::id(),
+                            message: e.to_string(),
+                            help: e.help(),
+                        },
+                    );
                 }
                 return Err(e);
             }
@@ -250,9 +253,12 @@ fn accept(
         failure,
         message,
     };
-    credentials
-        .check_text()
-        .map_err(|field| fail(StsFailure::Service, format!("the response holds a NUL byte in `{field}`")))?;
+    credentials.check_text().map_err(|field| {
+        fail(
+            StsFailure::Service,
+            format!("the response holds a NUL byte in `{field}`"),
+        )
+    })?;
     match skew {
         sts::Skew::Unknown => ctx.debug(format_args!("STS sent no `Date`: expiry taken as stated")),
         sts::Skew::Applied(s) => ctx.debug(format_args!(
@@ -428,13 +434,19 @@ fn base_credentials(ctx: &Context, plan: &Plan) -> Result<Credentials> {
     match &plan.base {
         Base::StaticKeys { profile, keys } => {
             ctx.debug(format_args!("static keys of profile `{profile}`"));
-            Ok(Credentials {
+            let creds = Credentials {
                 access_key_id: keys.access_key_id.clone(),
                 secret_access_key: keys.secret_access_key.clone(),
                 session_token: keys.session_token.clone(),
                 expiration: None,
                 account_id: plan.account_id.clone(),
-            })
+            };
+            creds.check_text().map_err(|field| Error::InvalidProfile {
+                profile: profile.clone(),
+                message: format!("its keys hold a NUL byte (in `{field}`)"),
+                help: "remove the NUL byte from the config or credentials file".into(),
+            })?;
+            Ok(creds)
         }
         Base::Environment { profile } => {
             let (Some(id), Some(secret)) = (
@@ -732,7 +744,8 @@ impl<'a> MfaCodes<'a> {
 }
 
 fn millis(t: std::time::SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// `rolecall-<unix seconds>`, like the AWS CLI's `botocore-session-<unix seconds>`: distinct per

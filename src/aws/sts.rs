@@ -5,7 +5,6 @@
 use crate::aws::chain::RoleHop;
 use crate::credentials::{Credentials, account_from_arn};
 use crate::error::StsFailure;
-use crate::error::error_chain;
 use crate::secret::Secret;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sts::config::interceptors::BeforeDeserializationInterceptorContextRef;
@@ -13,11 +12,19 @@ use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::date_time::{DateTime, Format};
+use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+
+const MAX_ATTEMPTS: u32 = 3;
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+const MAX_STS_LIFE: Duration = Duration::from_secs(36 * 3600);
+/// An STS answer is a few KiB; a body far larger is not one, and is not read.
+const MAX_BODY: u64 = 1 << 20;
 
 /// Where and as whom to call STS.
 #[derive(Debug, Clone)]
@@ -49,6 +56,19 @@ impl Intercept for ServerDate {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        let length = context
+            .response()
+            .headers()
+            .get("content-length")
+            .and_then(|l| l.trim().parse::<u64>().ok());
+        if let Some(n) = length.filter(|n| *n > MAX_BODY) {
+            return Err(format!(
+                "the response body is {:.1} MiB, far more than an STS answer ({} MiB at most)",
+                n as f64 / f64::from(1 << 20),
+                MAX_BODY >> 20
+            )
+            .into());
+        }
         let server = context
             .response()
             .headers()
@@ -129,9 +149,12 @@ pub fn correct_expiry(
     server_date: SystemTime,
     now: SystemTime,
 ) -> (SystemTime, Skew) {
+    // The life STS gave, by its own clock; a bogus `Date` makes it bogus too, hence the bound
+    // by the longest life STS grants (36 h, GetSessionToken's maximum).
     let life = stated
         .duration_since(server_date)
-        .unwrap_or(Duration::ZERO);
+        .unwrap_or(Duration::ZERO)
+        .min(MAX_STS_LIFE);
     match server_date.duration_since(now) {
         Ok(ahead) if ahead > life => (stated, Skew::Ignored(ahead.as_secs() as i64)),
         Ok(ahead) => (stated - ahead, Skew::Applied(ahead.as_secs())),
@@ -153,12 +176,12 @@ fn client(source: &Credentials, target: &Target, date: &ServerDate) -> aws_sdk_s
         .region(Region::new(target.region.clone()))
         .credentials_provider(SharedCredentialsProvider::new(creds))
         .interceptor(date.clone())
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
                 .operation_attempt_timeout(Duration::from_secs(20))
-                .operation_timeout(Duration::from_secs(60))
+                .operation_timeout(OPERATION_TIMEOUT)
                 .build(),
         );
     if let Some(url) = &target.endpoint_url {
@@ -241,9 +264,10 @@ fn sts_credentials(c: aws_sdk_sts::types::Credentials, account_id: Option<String
     }
 }
 
-fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug + 'static>(
-    err: SdkError<E, R>,
+fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    err: SdkError<E, HttpResponse>,
 ) -> Failure {
+    let context = || DisplayErrorContext(&err).to_string();
     match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();
@@ -268,16 +292,34 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::
                 | "RequestLimitExceeded" => StsFailure::Throttled,
                 _ => StsFailure::Service,
             };
-            let message = if message.is_empty() {
-                code.to_owned()
-            } else {
-                message
+            let status = service.raw().status().as_u16();
+            let message = match (code.is_empty(), message.is_empty()) {
+                (_, false) => message,
+                (false, true) => code.to_owned(),
+                // Not an STS error document: a proxy's page, a wrong path in the endpoint URL.
+                (true, true) => format!(
+                    "HTTP {status} with a body that is not an STS answer ({}): {}",
+                    body_summary(service.raw()),
+                    root_cause(&err)
+                ),
             };
             Failure { kind, message }
         }
+        SdkError::ResponseError(r) => Failure {
+            kind: StsFailure::Service,
+            message: format!(
+                "the HTTP {} response cannot be read as an STS answer ({}): {}",
+                r.raw().status().as_u16(),
+                body_summary(r.raw()),
+                root_cause(&err)
+            ),
+        },
         SdkError::TimeoutError(_) => Failure {
             kind: StsFailure::Timeout,
-            message: String::new(),
+            message: format!(
+                "no answer within {} s over {MAX_ATTEMPTS} attempts",
+                OPERATION_TIMEOUT.as_secs()
+            ),
         },
         SdkError::DispatchFailure(d) => {
             let kind = if d.is_timeout() {
@@ -285,15 +327,32 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::
             } else {
                 StsFailure::Unreachable
             };
-            Failure {
-                kind,
-                message: root_cause(&err),
-            }
+            let cause = root_cause(&err);
+            let message = if cause.trim().is_empty() {
+                context()
+            } else {
+                cause
+            };
+            Failure { kind, message }
         }
         _ => Failure {
             kind: StsFailure::Service,
-            message: error_chain(&err),
+            message: context(),
         },
+    }
+}
+
+/// What a response body looked like, without quoting it (an answer may hold credentials).
+fn body_summary(r: &HttpResponse) -> String {
+    let len = r.body().bytes().map(<[u8]>::len);
+    let kind = r
+        .headers()
+        .get("content-type")
+        .map(|t| format!("`{t}`"))
+        .unwrap_or_else(|| "no content type".to_owned());
+    match len {
+        Some(n) => format!("{n} bytes of {kind}"),
+        None => kind,
     }
 }
 
@@ -305,4 +364,66 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         cause = inner;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    /// The correction never lengthens a life: (our clock minus STS's, expected life by our clock).
+    #[test]
+    fn skew_only_ever_shortens_the_life() {
+        let sts_now = at(1_800_000_000);
+        let stated = sts_now + HOUR;
+        for (ours_minus_sts, life, skew) in [
+            (0i64, 3600u64, Skew::Applied(0)),
+            (-1800, 3600, Skew::Applied(1800)), // we are behind: an hour by our clock
+            (1800, 1800, Skew::Ahead(1800)),    // we are ahead: left as stated, 30 min by ours
+            (-7200, 3600 + 7200, Skew::Ignored(7200)), // further off than the life: not believed
+            (7200, 0, Skew::Ignored(-7200)),
+        ] {
+            let now = if ours_minus_sts >= 0 {
+                sts_now + Duration::from_secs(ours_minus_sts as u64)
+            } else {
+                sts_now - Duration::from_secs(ours_minus_sts.unsigned_abs())
+            };
+            let (exp, got) = correct_expiry(stated, sts_now, now);
+            assert_eq!(got, skew, "{ours_minus_sts}");
+            assert!(exp <= stated, "never later than STS stated");
+            assert_eq!(
+                exp.duration_since(now).unwrap_or(Duration::ZERO).as_secs(),
+                life,
+                "{ours_minus_sts}"
+            );
+        }
+    }
+
+    /// A `Date` of 1970 or of the far future cached credentials until 2083 or printed 1970.
+    #[test]
+    fn an_absurd_date_is_not_believed() {
+        let now = at(1_800_000_000);
+        let stated = now + HOUR;
+        for date in [UNIX_EPOCH, at(9_000_000_000)] {
+            let (exp, skew) = correct_expiry(stated, date, now);
+            assert_eq!(exp, stated);
+            assert!(matches!(skew, Skew::Ignored(_)));
+        }
+    }
+
+    /// A timeout ended in an empty cause ("timed out: URL: ").
+    #[test]
+    fn a_timeout_says_how_long_was_waited() {
+        let err: SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError, HttpResponse> =
+            SdkError::timeout_error("deadline");
+        let f = classify(err);
+        assert_eq!(f.kind, StsFailure::Timeout);
+        assert!(f.message.contains("60 s"), "{}", f.message);
+    }
 }

@@ -284,13 +284,17 @@ impl Cache {
                 None => Lookup::Bad("its expiration is unreadable".into()),
                 Some(exp) if exp.duration_since(now).is_ok_and(|left| left > self.margin) => {
                     let c = entry.credentials;
-                    Lookup::Fresh(Credentials {
+                    let creds = Credentials {
                         access_key_id: c.access_key_id,
                         secret_access_key: c.secret_access_key,
                         session_token: c.session_token,
                         expiration: Some(exp),
                         account_id: c.account_id,
-                    })
+                    };
+                    match creds.check_text() {
+                        Ok(()) => Lookup::Fresh(creds),
+                        Err(field) => Lookup::Bad(format!("its `{field}` holds a NUL byte")),
+                    }
                 }
                 Some(_) => Lookup::Stale,
             },
@@ -413,7 +417,11 @@ impl Cache {
         }
         let lockable = *self.checked.lockable.get_or_init(|| {
             prepare_dir(&self.lock_dir, DirRole::Locks)
-                .map_err(|e| warn(format_args!("{e}; going on without locks, so concurrent callers may each call AWS")))
+                .map_err(|e| {
+                    warn(format_args!(
+                        "{e}; going on without locks, so concurrent callers may each call AWS"
+                    ))
+                })
                 .is_ok()
         });
         if !lockable {
@@ -526,8 +534,7 @@ impl Cache {
                 continue;
             };
             // `file_type` does not follow links: a link named like an entry goes, its target stays.
-            if e.file_type().is_ok_and(|t| !t.is_dir()) && std::fs::remove_file(e.path()).is_ok()
-            {
+            if e.file_type().is_ok_and(|t| !t.is_dir()) && std::fs::remove_file(e.path()).is_ok() {
                 cleared.count(kind);
             }
         }
@@ -582,7 +589,8 @@ impl FileKind {
             let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
             return (numeric(n)
                 && numeric(pid)
-                && FileKind::of(target).is_some_and(|k| !matches!(k, FileKind::Temp | FileKind::SetAside)))
+                && FileKind::of(target)
+                    .is_some_and(|k| !matches!(k, FileKind::Temp | FileKind::SetAside)))
             .then_some(FileKind::Temp);
         }
         if let Some(stem) = name.strip_suffix(".json.bad") {
@@ -688,7 +696,8 @@ fn is_missing(path: &Path) -> bool {
 /// Whether files in `dir` can be trusted: a real directory (not a link), owned by us, that no
 /// one else can write to (who could write could swap or plant files). One `stat`.
 fn check_dir(dir: &Path) -> Result<(), String> {
-    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("it cannot be examined ({e})"))?;
+    let meta =
+        std::fs::symlink_metadata(dir).map_err(|e| format!("it cannot be examined ({e})"))?;
     if meta.file_type().is_symlink() {
         return Err("it is a symbolic link".into());
     }
@@ -818,6 +827,32 @@ mod tests {
             format!("{:032x}", fnv1a_128(b"a")),
             "d228cb696f1a8caf78912b704e4a8964"
         );
+    }
+
+    /// `cache clear --all` removed anything named `*.json`, `*.tmp` or `*.bad`.
+    #[test]
+    fn only_names_rolecall_writes_are_its_own() {
+        let h = "0123456789abcdef0123456789abcdef";
+        for (name, kind) in [
+            (format!("{h}.json"), Some(FileKind::Entry)),
+            (format!("{h}.json.bad"), Some(FileKind::SetAside)),
+            (format!("hint-{h}.json"), Some(FileKind::Hint)),
+            (format!("mfa-{h}.json"), Some(FileKind::MfaMarker)),
+            (format!("fail-{h}.json"), Some(FileKind::FailMarker)),
+            (format!(".{h}.json.123.0.tmp"), Some(FileKind::Temp)),
+            (format!(".hint-{h}.json.9.41.tmp"), Some(FileKind::Temp)),
+            ("package.json".into(), None),
+            ("notes.tmp".into(), None),
+            ("thesis.bad".into(), None),
+            (format!("{}.json", h.to_uppercase()), None),
+            (format!("{h}0.json"), None),
+            ("e8be5486177c5b5392bd9aa76563515b29358e6e.json".into(), None),
+            (format!(".{h}.json.x.0.tmp"), None),
+            (format!(".{h}.json.bad.1.0.tmp"), None),
+            (".notes.1.0.tmp".into(), None),
+        ] {
+            assert_eq!(FileKind::of(&name), kind, "{name}");
+        }
     }
 
     #[test]

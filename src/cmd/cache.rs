@@ -50,7 +50,11 @@ pub fn run(ctx: &Context, command: CacheCommand) -> Result<Zeroizing<Vec<u8>>> {
         CacheCommand::Clear(args) => {
             let removed = if args.all {
                 let c = cache.clear_all();
-                let _ = write!(out, "removed {}", plural(c.entries, "cache entry", "cache entries"));
+                let _ = write!(
+                    out,
+                    "removed {}",
+                    plural(c.entries, "cache entry", "cache entries")
+                );
                 for (n, one, many) in [
                     (c.hints, "hint", "hints"),
                     (c.markers, "MFA or failure marker", "MFA or failure markers"),

@@ -6,6 +6,7 @@ mod cache;
 mod cli;
 mod exec;
 mod fake_aws;
+mod hardening;
 mod mfa_tty;
 mod real_clients;
 mod shells;
