@@ -85,9 +85,13 @@ pub enum Error {
     Nested {
         active: String,
     },
+    /// `exec` could not start the command; `message` says why in the user's terms.
     Exec {
         program: String,
-        source: std::io::Error,
+        message: String,
+        help: String,
+        /// A shell's 127 (not found) rather than 126 (found but cannot run).
+        not_found: bool,
     },
     Io {
         what: String,
@@ -174,7 +178,7 @@ impl Error {
             Error::Nested { .. } => {
                 "`exit` the rolecall shell first, or pass `--nested` to run inside it anyway".into()
             }
-            Error::Exec { .. } => "check the command name and your `PATH`".into(),
+            Error::Exec { help, .. } => help.clone(),
             Error::Io { .. } => return None,
             Error::Setting { name, .. } => format!("fix or unset `{name}`"),
             Error::LockTimeout { .. } => {
@@ -190,7 +194,9 @@ impl Error {
     /// Exit status for this error; `exec` mirrors a shell for a command that cannot start.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
+            Error::Exec {
+                not_found: true, ..
+            } => 127,
             Error::Exec { .. } => 126,
             _ => 1,
         }
@@ -307,7 +313,9 @@ impl fmt::Display for Error {
                 f,
                 "already inside a rolecall session for profile `{active}` (`ROLECALL_PROFILE` is set)"
             ),
-            Error::Exec { program, source } => write!(f, "cannot run `{program}`: {source}"),
+            Error::Exec {
+                program, message, ..
+            } => write!(f, "cannot run `{program}`: {message}"),
             Error::Io { what, source } => write!(f, "{what}: {source}"),
             Error::Setting { name, message } => write!(f, "`{name}`: {message}"),
             Error::LockTimeout {
