@@ -21,6 +21,9 @@ pub struct Context {
     /// The UTF-8 part of it, for lookups.
     env: HashMap<String, String>,
     pub verbose: bool,
+    /// Set for `credential-process`: an SDK captures our stderr and folds it into one exception
+    /// message, so errors take one line and a child's stderr is captured, not passed through.
+    pub one_line_errors: bool,
     clock: fn() -> SystemTime,
 }
 
@@ -38,6 +41,7 @@ impl Context {
             os_env,
             env,
             verbose: false,
+            one_line_errors: false,
             clock: SystemTime::now,
         }
     }

@@ -7,6 +7,7 @@ mod cli;
 mod exec;
 mod fake_aws;
 mod mfa_tty;
+mod process;
 mod real_clients;
 mod shells;
 mod sts;
