@@ -23,6 +23,9 @@ pub struct Context {
     /// The UTF-8 part of it, for lookups.
     env: HashMap<String, String>,
     pub verbose: bool,
+    /// Set for `credential-process`: an SDK captures our stderr and folds it into one exception
+    /// message, so errors take one line and a child's stderr is captured, not passed through.
+    pub one_line_errors: bool,
     clock: fn() -> SystemTime,
     /// The home directory the password database gives this user, for when `HOME` is unset.
     passwd_home: fn() -> Option<PathBuf>,
@@ -42,6 +45,7 @@ impl Context {
             os_env,
             env,
             verbose: false,
+            one_line_errors: false,
             clock: SystemTime::now,
             passwd_home,
         }

@@ -103,9 +103,13 @@ pub enum Error {
     Nested {
         active: String,
     },
+    /// `exec` could not start the command; `message` says why in the user's terms.
     Exec {
         program: String,
-        source: std::io::Error,
+        message: String,
+        help: String,
+        /// A shell's 127 (not found) rather than 126 (found but cannot run).
+        not_found: bool,
     },
     Io {
         what: String,
@@ -202,12 +206,12 @@ impl Error {
                 "run the profile's `credential_process` command by hand to see its output".into()
             }
             Error::Recursion { .. } => {
-                "a profile holding `credential_process = rolecall ...` must name a different profile, and must not also hold `role_arn`".into()
+                "a `credential_process` or `mfa_process` that runs rolecall must name a profile other than the one being resolved, and a profile with `credential_process = rolecall ...` must not also hold `role_arn`".into()
             }
             Error::Nested { .. } => {
                 "`exit` the rolecall shell first, or pass `--nested` to run inside it anyway".into()
             }
-            Error::Exec { .. } => "check the command name and your `PATH`".into(),
+            Error::Exec { help, .. } => help.clone(),
             Error::Io { .. } => return None,
             Error::NoHome { .. } => {
                 "set `HOME` to your home directory (an absolute path), or name the files with `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE` and `ROLECALL_CACHE_DIR`".into()
@@ -238,7 +242,9 @@ impl Error {
     /// Exit status for this error; `exec` mirrors a shell for a command that cannot start.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => 127,
+            Error::Exec {
+                not_found: true, ..
+            } => 127,
             Error::Exec { .. } => 126,
             _ => 1,
         }
@@ -372,7 +378,9 @@ impl fmt::Display for Error {
                 f,
                 "already inside a rolecall session for profile `{active}` (`ROLECALL_PROFILE` is set)"
             ),
-            Error::Exec { program, source } => write!(f, "cannot run `{program}`: {source}"),
+            Error::Exec {
+                program, message, ..
+            } => write!(f, "cannot run `{program}`: {message}"),
             Error::Io { what, source } => write!(f, "{what}: {source}"),
             Error::NoHome { why } => write!(f, "cannot find your home directory: {why}"),
             Error::Shared { pid, message, .. } => write!(

@@ -23,6 +23,7 @@ pub mod context;
 pub mod credentials;
 pub mod error;
 pub mod obtain;
+pub mod process;
 pub mod prompt;
 pub mod protocol;
 pub mod secret;
@@ -63,11 +64,11 @@ pub fn main() -> ExitCode {
     };
     let mut ctx = Context::from_process();
     ctx.verbose = cli.verbose;
-    let one_line = matches!(cli.command, Command::CredentialProcess(_));
+    ctx.one_line_errors = matches!(cli.command, Command::CredentialProcess(_));
     match run(&ctx, cli.command) {
         Ok(out) => emit(&out),
         Err(e) => {
-            report(&e, one_line);
+            report(&e, ctx.one_line_errors);
             ExitCode::from(e.exit_code())
         }
     }

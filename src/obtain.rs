@@ -9,15 +9,13 @@
 use crate::aws::chain::{Base, Plan, RoleHop, SessionStep};
 use crate::aws::sts::{self, Issued, Target};
 use crate::cache::{Cache, Key, Lookup, SharedFailure, mfa_code_hash};
-use crate::context::{ACTIVE_PROFILES_VAR, Context};
+use crate::context::Context;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result, StsFailure};
+use crate::process;
 use crate::prompt::{Terminal, is_mfa_code};
-use crate::protocol;
 use crate::secret::Secret;
-use std::process::{Command, Stdio};
 use std::time::{Duration, UNIX_EPOCH};
-use zeroize::Zeroizing;
 
 /// How a fetch may get what it needs from the user.
 #[derive(Debug, Default)]
@@ -160,7 +158,7 @@ pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Resu
     };
 
     let mut runtime = None;
-    let mut mfa = MfaCodes::new(ctx, opts, cache);
+    let mut mfa = MfaCodes::new(ctx, opts, cache, &plan.profile);
     for (step, key) in steps.iter().zip(&keys).skip(start) {
         let doing = format!("{} for profile `{}`", step.describe(), plan.profile);
         let asked_at = ctx.now();
@@ -469,75 +467,9 @@ fn base_credentials(ctx: &Context, plan: &Plan) -> Result<Credentials> {
             })
         }
         Base::Process { profile, command } => {
-            ctx.debug(format_args!(
-                "running the `credential_process` of profile `{profile}`"
-            ));
-            let stdout = run_command(ctx, plan, command, Stdio::inherit()).map_err(|message| {
-                Error::CredentialProcess {
-                    profile: profile.clone(),
-                    message,
-                }
-            })?;
-            protocol::parse(&stdout, ctx.now()).map_err(|message| Error::CredentialProcess {
-                profile: profile.clone(),
-                message,
-            })
+            process::credentials(ctx, &plan.profile, profile, command)
         }
     }
-}
-
-/// Run a profile's command through the shell, as the AWS CLI does, and return its stdout. The
-/// child learns which profiles are being resolved, so a rolecall inside it can refuse to loop.
-fn run_command(
-    ctx: &Context,
-    plan: &Plan,
-    command: &str,
-    stdin: Stdio,
-) -> Result<Zeroizing<Vec<u8>>, String> {
-    let mut active = ctx.active_profiles();
-    active.push(plan.profile.clone());
-    run_shell(ctx, command, stdin, Some(active.join(",")))
-}
-
-/// Run `command` through the shell with our environment (plus the active profiles, when given)
-/// and return its stdout; its stderr goes to ours.
-fn run_shell(
-    ctx: &Context,
-    command: &str,
-    stdin: Stdio,
-    active_profiles: Option<String>,
-) -> Result<Zeroizing<Vec<u8>>, String> {
-    let mut cmd = shell_command(command);
-    cmd.env_clear()
-        .envs(ctx.os_env().iter().map(|(k, v)| (k, v)))
-        .stdin(stdin)
-        .stderr(Stdio::inherit());
-    if let Some(active) = active_profiles {
-        cmd.env(ACTIVE_PROFILES_VAR, active);
-    }
-    let out = cmd.output().map_err(|e| format!("cannot start it: {e}"))?;
-    let stdout = Zeroizing::new(out.stdout);
-    if !out.status.success() {
-        return Err(match out.status.code() {
-            Some(code) => format!("it exited with status {code}"),
-            None => "it was killed by a signal".to_owned(),
-        });
-    }
-    Ok(stdout)
-}
-
-#[cfg(unix)]
-fn shell_command(command: &str) -> Command {
-    let mut c = Command::new("/bin/sh");
-    c.arg("-c").arg(command);
-    c
-}
-
-#[cfg(windows)]
-fn shell_command(command: &str) -> Command {
-    let mut c = Command::new("cmd.exe");
-    c.arg("/C").arg(command);
-    c
 }
 
 /// Where MFA codes come from, in order: `--mfa-code`, `ROLECALL_MFA_CODE`, the profile's
@@ -546,6 +478,8 @@ struct MfaCodes<'a> {
     ctx: &'a Context,
     opts: &'a Options,
     cache: &'a Cache,
+    /// The profile asked for, which every command started carries in its recursion guard.
+    resolving: &'a str,
     terminal: Option<Option<Terminal>>,
 }
 
@@ -556,11 +490,12 @@ enum Source<'s> {
 }
 
 impl<'a> MfaCodes<'a> {
-    fn new(ctx: &'a Context, opts: &'a Options, cache: &'a Cache) -> Self {
+    fn new(ctx: &'a Context, opts: &'a Options, cache: &'a Cache, resolving: &'a str) -> Self {
         MfaCodes {
             ctx,
             opts,
             cache,
+            resolving,
             terminal: None,
         }
     }
@@ -703,24 +638,9 @@ impl<'a> MfaCodes<'a> {
         command: &str,
     ) -> Result<Secret<String>> {
         for round in 0..3 {
-            self.ctx.debug(format_args!(
-                "running the `mfa_process` of profile `{profile}`"
-            ));
-            let out = run_shell(self.ctx, command, Stdio::null(), None).map_err(|message| {
-                Error::MfaProcess {
-                    profile: profile.to_owned(),
-                    message,
-                }
-            })?;
-            let text = Zeroizing::new(String::from_utf8_lossy(&out).trim().to_owned());
-            if !is_mfa_code(&text) {
-                return Err(Error::MfaBadCode {
-                    profile: profile.to_owned(),
-                    origin: "`mfa_process`",
-                });
-            }
-            if !self.reused(serial, &text) {
-                return Ok(Secret::from(text.as_str()));
+            let code = process::mfa_code(self.ctx, self.resolving, profile, command)?;
+            if !self.reused(serial, code.expose()) {
+                return Ok(code);
             }
             if round == 2 {
                 break;

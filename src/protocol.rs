@@ -45,7 +45,9 @@ pub fn render(creds: &Credentials) -> Zeroizing<Vec<u8>> {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct In {
-    version: u8,
+    /// Any JSON value: botocore compares it with `!= 1` in Python, so `1.0` passes and `"1"`
+    /// does not, and a refusal should name what was there.
+    version: Option<serde_json::Value>,
     access_key_id: String,
     secret_access_key: Secret<String>,
     session_token: Option<Secret<String>>,
@@ -61,12 +63,7 @@ pub fn parse(stdout: &[u8], now: SystemTime) -> Result<Credentials, String> {
             json_error_kind(&e)
         )
     })?;
-    if doc.version != 1 {
-        return Err(format!(
-            "it printed `Version` {}, only 1 is known",
-            doc.version
-        ));
-    }
+    check_version(doc.version.as_ref())?;
     let expiration = match doc.expiration.as_deref() {
         None => None,
         Some(text) => {
@@ -78,13 +75,33 @@ pub fn parse(stdout: &[u8], now: SystemTime) -> Result<Credentials, String> {
             Some(t)
         }
     };
-    Ok(Credentials {
+    let creds = Credentials {
         access_key_id: doc.access_key_id,
         secret_access_key: doc.secret_access_key,
         session_token: doc.session_token.filter(|t| !t.expose().is_empty()),
         expiration,
         account_id: doc.account_id,
-    })
+    };
+    creds.check_text().map_err(|field| {
+        format!("its `{field}` holds a NUL byte, which no shell or environment can carry")
+    })?;
+    Ok(creds)
+}
+
+/// `Version` must be a JSON number equal to 1 (`1`, `1.0`, `1e0`). A refusal shows a number
+/// (never a secret) and only the type of anything else.
+fn check_version(version: Option<&serde_json::Value>) -> Result<(), String> {
+    use serde_json::Value;
+    let shown = match version {
+        Some(Value::Number(n)) if n.as_f64() == Some(1.0) => return Ok(()),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(_)) => "as a string".into(),
+        Some(Value::Bool(_)) => "as a boolean".into(),
+        Some(Value::Array(_)) => "as an array".into(),
+        Some(Value::Object(_)) => "as an object".into(),
+        Some(Value::Null) | None => return Err("it printed no `Version`, only 1 is known".into()),
+    };
+    Err(format!("it printed `Version` {shown}, only 1 is known"))
 }
 
 /// What kind of JSON error, in words that quote nothing of the input.
@@ -156,6 +173,46 @@ mod tests {
             let e = parse(bad, now).unwrap_err();
             assert!(!e.contains("SUPERSECRET"), "{e}");
         }
+    }
+
+    fn doc(version: &str) -> Vec<u8> {
+        format!(
+            "{{\"Version\": {version}, \"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\", \"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"}}"
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn version_1_0_is_accepted() {
+        // botocore compares `Version` with `!= 1` in Python, so 1.0 is a valid Version 1.
+        for ok in ["1", "1.0", "1e0", "1.00"] {
+            let c = parse(&doc(ok), UNIX_EPOCH).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(c.access_key_id, "AKIAIOSFODNN7EXAMPLE");
+        }
+        for (bad, says) in [
+            ("2", "it printed `Version` 2, only 1 is known"),
+            ("1.5", "it printed `Version` 1.5, only 1 is known"),
+            ("0", "it printed `Version` 0, only 1 is known"),
+            ("-1", "it printed `Version` -1, only 1 is known"),
+            ("\"1\"", "it printed `Version` as a string, only 1 is known"),
+            ("true", "it printed `Version` as a boolean, only 1 is known"),
+            ("null", "it printed no `Version`, only 1 is known"),
+        ] {
+            assert_eq!(parse(&doc(bad), UNIX_EPOCH).unwrap_err(), says, "{bad}");
+        }
+        let missing = br#"{"AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey": "x"}"#;
+        assert_eq!(
+            parse(missing, UNIX_EPOCH).unwrap_err(),
+            "it printed no `Version`, only 1 is known"
+        );
+    }
+
+    /// A NUL byte from a `credential_process` went out unchecked (bash dropped it, zsh cut it).
+    #[test]
+    fn parse_refuses_a_nul_byte() {
+        let doc = "{\"Version\":1,\"AccessKeyId\":\"ASIAIOSFODNN7EXAMPLE\",\"SecretAccessKey\":\"wJalr\\u0000XUtn\"}";
+        let e = parse(doc.as_bytes(), UNIX_EPOCH).unwrap_err();
+        assert!(e.contains("NUL") && e.contains("SecretAccessKey"), "{e}");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 use crate::cli::ExecArgs;
 use crate::context::{ACTIVE_PROFILES_VAR, Context};
 use crate::error::{Error, Result};
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Removed from the child's environment before rolecall's own are added: anything that would
@@ -36,8 +38,25 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
             .map(OsString::from)
             .unwrap_or_else(|| OsString::from("/bin/sh"))
     });
+    let rest: Vec<OsString> = argv.collect();
+    // execve takes C strings: std would refuse a NUL with a message that names neither the
+    // argument nor the variable.
+    if has_nul(&program) {
+        return Err(refused(
+            &program,
+            "its name holds a NUL byte".into(),
+            NUL_HELP,
+        ));
+    }
+    if let Some(i) = rest.iter().position(|a| has_nul(a)) {
+        return Err(refused(
+            &program,
+            format!("argument {} holds a NUL byte", i + 1),
+            NUL_HELP,
+        ));
+    }
     let mut cmd = Command::new(&program);
-    cmd.args(argv).env_clear();
+    cmd.args(&rest).env_clear();
     for (k, v) in ctx.os_env() {
         let name = k.to_string_lossy();
         if super::SESSION_VARS.contains(&name.as_ref()) || SCRUB.contains(&name.as_ref()) {
@@ -47,6 +66,13 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
     }
     for (name, value) in super::session_vars(ctx, &session, &creds) {
         if let Some(value) = value {
+            if value.contains('\0') {
+                return Err(refused(
+                    &program,
+                    format!("the value rolecall would set for `{name}` holds a NUL byte"),
+                    "it came from the profile's credentials or config: fix the `credential_process` output or the config value",
+                ));
+            }
             cmd.env(name, value.as_str());
         }
     }
@@ -54,24 +80,152 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
         "running `{}` as profile `{profile}`",
         program.to_string_lossy()
     ));
-    replace_process(cmd, &program)
+    replace_process(ctx, cmd, &program)
+}
+
+const NUL_HELP: &str = "a program's arguments cannot hold NUL bytes";
+
+fn has_nul(s: &OsStr) -> bool {
+    s.as_encoded_bytes().contains(&0)
+}
+
+/// A command that cannot run, though it may exist (126, as in a shell).
+fn refused(program: &OsStr, message: String, help: &str) -> Error {
+    Error::Exec {
+        program: program.to_string_lossy().into_owned(),
+        message,
+        help: help.to_owned(),
+        not_found: false,
+    }
 }
 
 #[cfg(unix)]
-fn replace_process(mut cmd: Command, program: &OsString) -> Result<u8> {
+fn replace_process(ctx: &Context, mut cmd: Command, program: &OsStr) -> Result<u8> {
     use std::os::unix::process::CommandExt;
-    let source = cmd.exec();
-    Err(Error::Exec {
-        program: program.to_string_lossy().into_owned(),
-        source,
-    })
+    let e = cmd.exec();
+    Err(exec_error(ctx, program, &e))
 }
 
 #[cfg(not(unix))]
-fn replace_process(mut cmd: Command, program: &OsString) -> Result<u8> {
-    let status = cmd.status().map_err(|source| Error::Exec {
-        program: program.to_string_lossy().into_owned(),
-        source,
-    })?;
+fn replace_process(ctx: &Context, mut cmd: Command, program: &OsStr) -> Result<u8> {
+    let status = cmd.status().map_err(|e| exec_error(ctx, program, &e))?;
     Ok(status.code().unwrap_or(1) as u8)
+}
+
+/// What the failed exec means. "No such file" also comes back for a program that exists but
+/// whose `#!` interpreter or ELF loader does not, so the file is looked for before saying so.
+fn exec_error(ctx: &Context, program: &OsStr, e: &std::io::Error) -> Error {
+    let name = program.to_string_lossy().into_owned();
+    let error = |message: String, help: &str, not_found: bool| Error::Exec {
+        program: name.clone(),
+        message,
+        help: help.to_owned(),
+        not_found,
+    };
+    #[cfg(unix)]
+    {
+        use rustix::io::Errno;
+        match Errno::from_io_error(e) {
+            Some(Errno::TOOBIG) => {
+                return error(
+                    "the argument list and environment are too large".into(),
+                    "pass fewer or shorter arguments, or unset large environment variables",
+                    false,
+                );
+            }
+            Some(Errno::ACCESS) => {
+                return error(
+                    "permission denied".into(),
+                    "check that it is a file you may execute (`chmod +x`), not a directory",
+                    false,
+                );
+            }
+            Some(Errno::NOEXEC) => {
+                return error(
+                    "it is not a program this system can run (exec format error)".into(),
+                    "check that it is built for this system, or start a script with a `#!` line",
+                    false,
+                );
+            }
+            _ => {}
+        }
+    }
+    if e.kind() != std::io::ErrorKind::NotFound {
+        return error(
+            e.to_string(),
+            "check the command name and your `PATH`",
+            false,
+        );
+    }
+    // A shell says 127 for a missing interpreter too; so does rolecall.
+    let Some(path) = locate(ctx, program) else {
+        let message = if program.as_encoded_bytes().contains(&b'/') {
+            "no such file".to_owned()
+        } else {
+            "not found in `PATH`".to_owned()
+        };
+        return error(message, "check the command name and your `PATH`", true);
+    };
+    let shown = path.display();
+    match first_bytes(&path) {
+        Some(head) if head.starts_with(b"#!") => {
+            let line = head[2..].split(|&b| b == b'\n').next().unwrap_or_default();
+            let cr = line.ends_with(b"\r");
+            let text: String = String::from_utf8_lossy(line)
+                .trim()
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .take(120)
+                .collect();
+            if cr {
+                error(
+                    format!(
+                        "`{shown}` exists but its `#!{text}` line ends with a carriage return, so its interpreter was not found"
+                    ),
+                    "convert the script to Unix line ends (`dos2unix`)",
+                    true,
+                )
+            } else {
+                error(
+                    format!("`{shown}` exists but its interpreter (`#!{text}`) was not found"),
+                    "install that interpreter, or fix the script's `#!` line",
+                    true,
+                )
+            }
+        }
+        Some(head) if head.starts_with(b"\x7fELF") => error(
+            format!("`{shown}` exists but the loader it names (its ELF interpreter) was not found"),
+            "it may be built for another system or C library: use a build for this one",
+            true,
+        ),
+        _ => error(
+            format!("`{shown}` exists but something it needs to start was not found"),
+            "check the command name and your `PATH`",
+            true,
+        ),
+    }
+}
+
+/// The file exec would have run: `program` itself if it holds a `/`, else the first match in
+/// the child's `PATH` (execvp's default when unset).
+fn locate(ctx: &Context, program: &OsStr) -> Option<PathBuf> {
+    if program.as_encoded_bytes().contains(&b'/') {
+        let p = PathBuf::from(program);
+        return p.is_file().then_some(p);
+    }
+    let path = ctx.var("PATH").unwrap_or("/bin:/usr/bin");
+    std::env::split_paths(path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Enough of a file to recognise a `#!` line or an ELF header.
+fn first_bytes(path: &Path) -> Option<Vec<u8>> {
+    let mut head = Vec::with_capacity(256);
+    std::fs::File::open(path)
+        .ok()?
+        .take(256)
+        .read_to_end(&mut head)
+        .ok()?;
+    Some(head)
 }

@@ -159,3 +159,103 @@ fn missing_command_exits_127() {
     assert_eq!(out.status.code(), Some(127));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot run `rolecall-no-such-command`"));
 }
+
+#[test]
+fn exec_names_a_missing_interpreter() {
+    // ENOENT from a script whose `#!` interpreter is missing was blamed on the name and `PATH`.
+    let sb = sandbox();
+    let script = sb.home().join("tool");
+    std::fs::write(&script, "#!/nonexistent/interp\necho hi\n").unwrap();
+    make_executable(&script);
+    let out = sb
+        .cmd()
+        .args(["exec", "p", "--"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(127), "as in a shell: {err}");
+    assert!(
+        err.contains(&format!(
+            "error: cannot run `{0}`: `{0}` exists but its interpreter (`#!/nonexistent/interp`) was not found\nhelp: install that interpreter, or fix the script's `#!` line",
+            script.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn exec_names_a_script_with_windows_line_ends() {
+    // `#!/bin/sh\r` is ENOENT too, and the carriage return is invisible in any message.
+    let sb = sandbox();
+    let dir = sb.home().join("bin");
+    std::fs::create_dir(&dir).unwrap();
+    let script = dir.join("tool");
+    std::fs::write(&script, "#!/bin/sh\r\necho hi\r\n").unwrap();
+    make_executable(&script);
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = sb
+        .cmd()
+        .args(["exec", "p", "--", "tool"])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(127), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`{}` exists but its `#!/bin/sh` line ends with a carriage return",
+            script.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn exec_names_an_oversized_environment() {
+    // E2BIG was reported as "check the command name and your PATH".
+    let sb = Sandbox::new();
+    // One variable over Linux's 128 KiB limit on a single argument or variable.
+    let token = "x".repeat(200 * 1024);
+    sb.config(&format!(
+        "{}aws_session_token = {token}\n",
+        static_profile("p")
+    ));
+    let out = sb.cmd().args(["exec", "p", "--", "true"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(
+        err.contains(
+            "error: cannot run `true`: the argument list and environment are too large\nhelp: "
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("xxxx"), "{err}");
+}
+
+#[test]
+fn exec_names_a_nul_byte_in_a_value() {
+    // A NUL (here from a credential_process source) was blamed on the command name and `PATH`.
+    let sb = Sandbox::new();
+    sb.config(&format!(
+        "[profile p]\ncredential_process = printf '%s' '{{\"Version\": 1, \"AccessKeyId\": \"{KEY_ID}\", \"SecretAccessKey\": \"{SECRET}\", \"SessionToken\": \"tok\\u0000en\"}}'\n"
+    ));
+    let out = sb.cmd().args(["exec", "p", "--", "true"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Refused where it enters, naming the source, before exec is reached.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("`credential_process` of profile `p` failed: its `SessionToken` holds a NUL byte"),
+        "{err}"
+    );
+    assert!(!err.contains("PATH"), "{err}");
+}
+
+fn make_executable(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

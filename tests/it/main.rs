@@ -8,6 +8,7 @@ mod exec;
 mod fake_aws;
 mod hardening;
 mod mfa_tty;
+mod process;
 mod real_clients;
 mod shells;
 mod sts;
