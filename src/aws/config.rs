@@ -17,12 +17,20 @@
 //! - the credentials file wins for keys in both; later sections and keys win within a file;
 //! - `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name other files (`~` is `$HOME`); a
 //!   missing file is empty.
+//!
+//! Where rolecall is stricter than the SDKs, which read anything they cannot read as empty: only a
+//! missing file (or `/dev/null`) is empty; a directory, a FIFO, a device, an unreadable file, a
+//! symbolic link loop or a link to nothing is an error naming the file, so that the user is not
+//! told that a profile does not exist when the file holding it could not be read.
 
 use crate::context::Context;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Read};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -144,13 +152,7 @@ impl Profiles {
             .into_iter()
             .zip(file_paths(ctx))
         {
-            // A missing or unreadable file is empty, as in the SDKs.
-            let text = match std::fs::read(&p) {
-                Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::Config {
-                    message: format!("{} is not UTF-8 text", p.display()),
-                })?,
-                Err(_) => String::new(),
-            };
+            let text = read_file(&p)?;
             files.push(File::scan(kind, text, &p.display().to_string())?);
         }
         Ok(Self { files })
@@ -198,6 +200,105 @@ impl Profiles {
     pub fn is_empty(&self) -> bool {
         self.files.iter().all(|f| f.sections.is_empty())
     }
+}
+
+/// The largest config or credentials file rolecall reads. A config of 5,000 profiles is about
+/// 1 MiB, so this leaves room for any real file while a runaway one (a log written to the wrong
+/// path) ends in a message instead of an allocation failure.
+const MAX_FILE_MIB: u64 = 64;
+
+/// The text of a config or credentials file: empty when there is no file (or it is `/dev/null`),
+/// an error naming the file when there is one that cannot be read as text.
+fn read_file(path: &Path) -> Result<String> {
+    let fail = |what: &str| Error::Config {
+        message: format!("{} {what}", path.display()),
+    };
+    // NONBLOCK: opening a FIFO for reading would wait for a writer, possibly forever.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path);
+    let mut file = match file {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            // A link to nothing is not "no file": it says the file lives elsewhere, and elsewhere
+            // is missing (an unmounted volume, a dotfiles checkout not made yet).
+            return match std::fs::read_link(path) {
+                Ok(target) => Err(fail(&format!(
+                    "is a symbolic link to `{}`, which does not exist",
+                    target.display()
+                ))),
+                Err(_) => Ok(String::new()),
+            };
+        }
+        Err(e) => return Err(fail(&open_error(path, &e))),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| fail(&format!("cannot be examined ({e})")))?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        if kind.is_char_device() && is_dev_null(&meta) {
+            return Ok(String::new());
+        }
+        return Err(fail(if kind.is_dir() {
+            "is a directory"
+        } else if kind.is_fifo() {
+            "is a FIFO, not a regular file"
+        } else if kind.is_char_device() {
+            "is a character device, not a regular file"
+        } else if kind.is_block_device() {
+            "is a block device, not a regular file"
+        } else if kind.is_socket() {
+            "is a socket, not a regular file"
+        } else {
+            "is not a regular file"
+        }));
+    }
+    let too_large = || fail(&format!("is larger than {MAX_FILE_MIB} MiB"));
+    let max = MAX_FILE_MIB << 20;
+    if meta.len() > max {
+        return Err(too_large());
+    }
+    // Sized up front so that the buffer holding the secrets is never reallocated (and the old
+    // copy left behind); `take` stops a file that grows while it is read.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let read = (&mut file).take(max + 1).read_to_end(&mut bytes);
+    let wipe = |mut bytes: Vec<u8>| zeroize::Zeroize::zeroize(&mut bytes);
+    if let Err(e) = read {
+        wipe(bytes);
+        return Err(fail(&format!("cannot be read ({e})")));
+    }
+    if bytes.len() as u64 > max {
+        wipe(bytes);
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        wipe(e.into_bytes());
+        fail("is not UTF-8 text")
+    })
+}
+
+/// What is wrong with a file that exists but cannot be opened.
+fn open_error(path: &Path, e: &std::io::Error) -> String {
+    match e.raw_os_error().map(rustix::io::Errno::from_raw_os_error) {
+        Some(rustix::io::Errno::LOOP) => "is a symbolic link loop".into(),
+        Some(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => {
+            "cannot be read: permission denied".into()
+        }
+        // Opening a socket fails with ENXIO.
+        _ if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket()) => {
+            "is a socket, not a regular file".into()
+        }
+        _ => format!("cannot be opened ({e})"),
+    }
+}
+
+/// `/dev/null` by what it is (the null device), not by name: `AWS_CONFIG_FILE=/dev/null` is the
+/// usual way to say "no config", and a container may have the device under another path.
+fn is_dev_null(meta: &std::fs::Metadata) -> bool {
+    std::fs::metadata("/dev/null")
+        .is_ok_and(|null| null.file_type().is_char_device() && null.rdev() == meta.rdev())
 }
 
 impl File {

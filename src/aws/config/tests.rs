@@ -360,3 +360,93 @@ fn agrees_with_aws_config_on_random_files() {
     }
     assert_eq!(agreed, 2000);
 }
+
+/// `Profiles::load` with the config at `config` and no credentials file, in a thread: a read
+/// that blocks fails the test instead of hanging it.
+fn load_config_at(config: &std::path::Path) -> Result<Profiles> {
+    let env = vec![
+        ("AWS_CONFIG_FILE".into(), config.into()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            config.with_file_name("no-such-credentials").into(),
+        ),
+    ];
+    let ctx = Context::from_os_env(env);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(Profiles::load(&ctx)));
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("loading the config blocked")
+}
+
+fn load_error(config: &std::path::Path) -> String {
+    match load_config_at(config) {
+        Ok(p) => panic!("{} read as {:?}", config.display(), p.names()),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_config_that_is_not_a_readable_file_is_an_error_naming_it() {
+    // Each of these was read as an empty config (or hung), and the user then told that the
+    // profile does not exist.
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let says = |p: &std::path::Path, what: &str| {
+        assert_eq!(
+            load_error(p),
+            format!("cannot read the AWS config: {} {what}", p.display())
+        );
+    };
+    std::fs::create_dir(path("dir")).unwrap();
+    says(&path("dir"), "is a directory");
+    let status = std::process::Command::new("mkfifo")
+        .arg(path("fifo"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    says(&path("fifo"), "is a FIFO, not a regular file");
+    says(
+        std::path::Path::new("/dev/zero"),
+        "is a character device, not a regular file",
+    );
+    std::os::unix::fs::symlink("loop", path("loop")).unwrap();
+    says(&path("loop"), "is a symbolic link loop");
+    std::os::unix::fs::symlink(path("absent"), path("dangling")).unwrap();
+    says(
+        &path("dangling"),
+        &format!(
+            "is a symbolic link to `{}`, which does not exist",
+            path("absent").display()
+        ),
+    );
+    // Sparse: the size is checked before anything is read.
+    let big = std::fs::File::create(path("big")).unwrap();
+    big.set_len((MAX_FILE_MIB << 20) + 1).unwrap();
+    says(&path("big"), "is larger than 64 MiB");
+    std::fs::write(path("latin1"), b"[profile caf\xe9]\n").unwrap();
+    says(&path("latin1"), "is not UTF-8 text");
+    if rustix::process::geteuid().is_root() {
+        // Root reads mode 000 files; tests/it/config_hardening.rs covers this as `nobody`.
+        eprintln!("skipped: the mode 000 case, running as root");
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(path("secret"), "[default]\n").unwrap();
+        std::fs::set_permissions(path("secret"), std::fs::Permissions::from_mode(0o000)).unwrap();
+        says(&path("secret"), "cannot be read: permission denied");
+    }
+}
+
+#[test]
+fn only_a_missing_file_or_dev_null_is_empty() {
+    // `AWS_CONFIG_FILE=/dev/null` is how people say "no config", and it must stay that way.
+    let dir = tempfile::tempdir().unwrap();
+    for p in [dir.path().join("missing"), "/dev/null".into()] {
+        let profiles = load_config_at(&p).unwrap();
+        assert!(profiles.is_empty(), "{}", p.display());
+    }
+    let file = dir.path().join("config");
+    std::fs::write(&file, "[profile a]\nregion = eu-west-1\n").unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    assert_eq!(load_config_at(&link).unwrap().names(), vec!["a"]);
+}

@@ -1,0 +1,179 @@
+//! The config reader against hostile or broken files: special files in the config's place, odd
+//! section headers, a byte-order mark.
+
+use crate::cli::{KEY_ID, SECRET, static_profile};
+use crate::support::{Sandbox, output_within};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+/// Long enough for a debug build on a busy machine, far shorter than a hang.
+const QUICK: Duration = Duration::from_secs(10);
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `rolecall profiles` in `sb` with the config at `config`: it must fail quickly, and its error
+/// must name the file and say what is wrong with it.
+fn assert_refused(sb: &Sandbox, config: &Path, what: &str) {
+    let out = output_within(
+        sb.cmd().arg("profiles").env("AWS_CONFIG_FILE", config),
+        QUICK,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty(), "{err}");
+    let expected = format!(
+        "error: cannot read the AWS config: {} {what}",
+        config.display()
+    );
+    assert!(
+        err.starts_with(&expected),
+        "expected {expected:?}, got {err:?}"
+    );
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+#[test]
+fn fifo_config_fails_fast_naming_the_file() {
+    // Reading a FIFO waits for a writer that never comes: rolecall hung forever.
+    let sb = Sandbox::new();
+    mkfifo(&sb.config_path());
+    assert_refused(&sb, &sb.config_path(), "is a FIFO, not a regular file");
+}
+
+#[test]
+fn fifo_credentials_file_fails_fast_naming_the_file() {
+    // The credentials file goes through the same reader and hung the same way.
+    let sb = Sandbox::new();
+    sb.config(&static_profile("ok"));
+    mkfifo(&sb.credentials_path());
+    let out = output_within(sb.cmd().args(["credential-process", "ok"]), QUICK);
+    let expected = format!(
+        "error: cannot read the AWS config: {} is a FIFO, not a regular file",
+        sb.credentials_path().display()
+    );
+    assert!(stderr(&out).starts_with(&expected), "{}", stderr(&out));
+}
+
+#[test]
+fn dev_zero_config_is_refused() {
+    // /dev/zero was read until allocation failed, then taken for an empty file. The shell's
+    // 250 MB cap makes a regression fail here instead of exhausting a shared machine.
+    let sb = Sandbox::new();
+    let mut cmd = sb.command("sh");
+    cmd.args(["-c", "ulimit -v 250000 && exec \"$0\" profiles"])
+        .arg(crate::support::rolecall())
+        .env("AWS_CONFIG_FILE", "/dev/zero");
+    let out = output_within(&mut cmd, QUICK);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with(
+            "error: cannot read the AWS config: /dev/zero is a character device, not a regular file"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn directory_config_is_refused() {
+    // A directory read as an empty config, and the user was told the profile does not exist.
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.config_path()).unwrap();
+    assert_refused(&sb, &sb.config_path(), "is a directory");
+    let out = output_within(sb.cmd().args(["credential-process", "ok"]), QUICK);
+    assert!(!stderr(&out).contains("not found"), "{}", stderr(&out));
+}
+
+#[test]
+fn symlink_loop_config_is_refused() {
+    // A symlink loop read as an empty config.
+    let sb = Sandbox::new();
+    std::os::unix::fs::symlink("config", sb.config_path()).unwrap();
+    assert_refused(&sb, &sb.config_path(), "is a symbolic link loop");
+}
+
+#[test]
+fn dangling_symlink_config_is_refused() {
+    // A link to a file that is not there (an unmounted volume, a dotfiles checkout not yet made)
+    // read as an empty config; a link says the file should exist, so it is an error.
+    let sb = Sandbox::new();
+    let target = sb.home().join("elsewhere").join("config");
+    std::os::unix::fs::symlink(&target, sb.config_path()).unwrap();
+    assert_refused(
+        &sb,
+        &sb.config_path(),
+        &format!(
+            "is a symbolic link to `{}`, which does not exist",
+            target.display()
+        ),
+    );
+}
+
+#[test]
+fn unreadable_config_is_refused() {
+    // A config without read permission read as an empty config.
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    sb.config(&static_profile("ok"));
+    std::fs::set_permissions(sb.config_path(), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let expected = format!(
+        "error: cannot read the AWS config: {} cannot be read: permission denied",
+        sb.config_path().display()
+    );
+    if !rustix::process::geteuid().is_root() {
+        let out = output_within(sb.cmd().arg("profiles"), QUICK);
+        assert!(stderr(&out).starts_with(&expected), "{}", stderr(&out));
+        return;
+    }
+    // Root reads mode 000 files: run rolecall as `nobody` instead, through setpriv.
+    if !crate::support::require("setpriv") {
+        eprintln!("skipped: running as root without setpriv, mode 000 does not stop root");
+        return;
+    }
+    for dir in [sb.home(), &sb.home().join(".aws")] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut cmd = sb.command("setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(crate::support::rolecall())
+        .arg("profiles");
+    let out = output_within(&mut cmd, QUICK);
+    assert!(stderr(&out).starts_with(&expected), "{}", stderr(&out));
+}
+
+#[test]
+fn dev_null_config_is_empty() {
+    // `AWS_CONFIG_FILE=/dev/null` is the usual way to say "no config": it must keep working.
+    let sb = Sandbox::new();
+    sb.credentials(&format!(
+        "[ok]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n"
+    ));
+    let out = output_within(
+        sb.cmd()
+            .args(["credential-process", "ok"])
+            .env("AWS_CONFIG_FILE", "/dev/null"),
+        QUICK,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(KEY_ID));
+}
+
+#[test]
+fn missing_config_is_empty() {
+    // Only a file that is not there at all is read as empty, as in the SDKs.
+    let sb = Sandbox::new();
+    let out = output_within(sb.cmd().arg("profiles"), QUICK);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+}
