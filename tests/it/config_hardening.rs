@@ -3,7 +3,7 @@
 
 use crate::cli::{KEY_ID, SECRET, static_profile};
 use crate::support::{Sandbox, output_within};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -176,4 +176,156 @@ fn missing_config_is_empty() {
     let out = output_within(sb.cmd().arg("profiles"), QUICK);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+#[test]
+fn one_odd_section_header_does_not_take_down_the_config() {
+    // `[profile a;b]` made rolecall refuse the whole file, though the AWS CLI reads it; `prød` was
+    // silently invisible.
+    let sb = Sandbox::new();
+    sb.config(&format!(
+        "[profile a;b]\nregion = eu-west-1\n[profile prød]\nregion = eu-west-2\n[profile x y]\nregion = eu-west-3\n{}",
+        static_profile("ok")
+    ));
+    let out = output_within(sb.cmd().args(["credential-process", "ok"]), QUICK);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(KEY_ID));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: {} line 5: section `[profile x y]` skipped: a profile name cannot contain spaces\n",
+            sb.config_path().display()
+        )
+    );
+    let out = output_within(sb.cmd().arg("profiles"), QUICK);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a;b\nok\nprød\n");
+}
+
+/// Section headers of the config file that botocore and aws-config read differently, or that
+/// look odd.
+const CONFIG_HEADERS: &[&str] = &[
+    "[profile a;b]",
+    "[profile a#b]",
+    "[profile a] ; comment",
+    "[profile a] x",
+    "[profile prød]",
+    "[profile a=b]",
+    "[profile a]]",
+    "[profile #a]",
+    "[profile \"a b\"]",
+    "[profile 'a']",
+    "[profile a\\b]",
+    "[profile a b]",
+    "[profile a] # see [x]",
+    "[profile a\u{a0}]",
+    "[profile]",
+    "[profilex a]",
+    "[ profile a ]",
+    "[ default ]",
+    "[default] x",
+];
+
+/// The same for the credentials file, where every section is a profile to botocore.
+const CREDENTIALS_HEADERS: &[&str] = &[
+    "[a;b]",
+    "[prød]",
+    "[\"a\"]",
+    "[a] x",
+    "[a b]",
+    "[ a ]",
+    "[profile a]",
+];
+
+/// botocore's profile names for each (config, credentials) pair, gathered as the AWS CLI
+/// gathers them (`Session.full_config`), or `None` where botocore cannot read the files.
+fn botocore_profiles(python: &Path, pairs: &[(PathBuf, PathBuf)]) -> Vec<Option<Vec<String>>> {
+    const SCRIPT: &str = r#"
+import json, sys
+import botocore.configloader as cl
+args = sys.argv[1:]
+for config, credentials in zip(args[::2], args[1::2]):
+    try:
+        names = set(cl.build_profile_map(cl.raw_config_parse(config))["profiles"])
+        names |= set(cl.raw_config_parse(credentials))
+        print(json.dumps(sorted(names)))
+    except Exception:
+        print("null")
+"#;
+    let mut cmd = Command::new(python);
+    cmd.args(["-c", SCRIPT]);
+    for (config, credentials) in pairs {
+        cmd.arg(config).arg(credentials);
+    }
+    let out = output_within(&mut cmd, Duration::from_secs(120));
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn section_headers_are_read_as_botocore_reads_them_or_skipped_with_a_warning() {
+    // The rule for odd headers is botocore's, so it is checked against botocore itself: rolecall
+    // may leave out a profile botocore has only after saying so, and never adds one.
+    let python = crate::support::venv_python();
+    if !crate::support::require(python.to_str().unwrap()) {
+        return;
+    }
+    let sb = Sandbox::new();
+    let config_cases = CONFIG_HEADERS.iter().map(|h| {
+        (
+            *h,
+            format!("[profile ok]\nk = 1\n{h}\nk = 2\n"),
+            String::new(),
+        )
+    });
+    let credentials_cases = CREDENTIALS_HEADERS.iter().map(|h| {
+        (
+            *h,
+            "[profile ok]\nk = 1\n".to_owned(),
+            format!("{h}\nk = 2\n"),
+        )
+    });
+    let mut cases = Vec::new();
+    for (i, (header, config, credentials)) in config_cases.chain(credentials_cases).enumerate() {
+        let dir = sb.home().join(format!("case-{i}"));
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("config"), config).unwrap();
+        std::fs::write(dir.join("credentials"), credentials).unwrap();
+        cases.push((header, (dir.join("config"), dir.join("credentials"))));
+    }
+    let pairs: Vec<_> = cases.iter().map(|(_, pair)| pair.clone()).collect();
+    let theirs = botocore_profiles(&python, &pairs);
+    assert_eq!(theirs.len(), cases.len());
+    for ((header, (config, credentials)), theirs) in cases.iter().zip(theirs) {
+        let out = output_within(
+            sb.cmd()
+                .arg("profiles")
+                .env("AWS_CONFIG_FILE", config)
+                .env("AWS_SHARED_CREDENTIALS_FILE", credentials),
+            QUICK,
+        );
+        let err = stderr(&out);
+        assert!(out.status.success(), "{header}: {err}");
+        let ours: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let theirs = theirs.unwrap_or_else(|| panic!("{header}: botocore cannot read it"));
+        assert!(
+            ours.iter().all(|n| theirs.contains(n)),
+            "{header}: ours {ours:?}, botocore {theirs:?}"
+        );
+        if ours != theirs {
+            let shown = &header[..=header.rfind(']').unwrap()];
+            assert!(
+                err.contains(&format!("section `{shown}` skipped: ")),
+                "{header}: ours {ours:?}, botocore {theirs:?}, and no warning: {err}"
+            );
+        }
+    }
 }
