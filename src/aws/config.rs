@@ -23,12 +23,13 @@
 //!   section is skipped with a warning naming it (the differences are listed with the tests);
 //! - the credentials file wins for keys in both; later sections and keys win within a file;
 //! - `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name other files (`~` is `$HOME`); a
-//!   missing file is empty.
+//!   missing file is empty; a file that starts with a UTF-8 byte-order mark is an error (as in
+//!   botocore and aws-config, with a message that names the mark).
 //!
-//! Where rolecall is stricter than the SDKs, which read anything they cannot read as empty: only a
-//! missing file (or `/dev/null`) is empty; a directory, a FIFO, a device, an unreadable file, a
-//! symbolic link loop or a link to nothing is an error naming the file, so that the user is not
-//! told that a profile does not exist when the file holding it could not be read.
+//! Where rolecall is stricter than the SDKs, which take a file they cannot read for an empty one:
+//! only a missing file (or `/dev/null`) is empty; a directory, a FIFO, a device, an unreadable
+//! file, a symbolic link loop, a link to nothing or a file over 64 MiB is an error naming the
+//! file, so that the user is not told a profile does not exist when its file could not be read.
 
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -333,6 +334,16 @@ fn is_dev_null(meta: &std::fs::Metadata) -> bool {
 impl File {
     /// Check every line's syntax and note the profile sections, without allocating per line.
     fn scan(kind: Kind, text: String, path: &str, warnings: &mut Vec<String>) -> Result<File> {
+        // botocore and aws-config both refuse such a file (its first line is neither a section
+        // nor a comment to them), so rolecall refuses it too, but says why.
+        if text.starts_with('\u{feff}') {
+            return Err(Error::Config {
+                message: format!(
+                    "{path} starts with a UTF-8 byte-order mark, which the AWS CLI and SDKs \
+                     cannot read: save it without one"
+                ),
+            });
+        }
         let mut sections = Vec::new();
         // (name range, body start) of the section being read.
         let mut open: Option<(Option<Range<usize>>, usize)> = None;

@@ -329,3 +329,25 @@ fn section_headers_are_read_as_botocore_reads_them_or_skipped_with_a_warning() {
         }
     }
 }
+
+#[test]
+fn byte_order_mark_is_named_in_the_error() {
+    // A config saved with a BOM failed "line 1: expected a section", which hides the cause.
+    let sb = Sandbox::new();
+    sb.config(&format!("\u{feff}{}", static_profile("ok")));
+    let out = output_within(sb.cmd().args(["credential-process", "ok"]), QUICK);
+    let expected = format!(
+        "error: cannot read the AWS config: {} starts with a UTF-8 byte-order mark, which the AWS \
+         CLI and SDKs cannot read: save it without one",
+        sb.config_path().display()
+    );
+    assert!(stderr(&out).starts_with(&expected), "{}", stderr(&out));
+    // Refusing it is what the SDKs do: botocore cannot read the file either.
+    let python = crate::support::venv_python();
+    if !crate::support::require(python.to_str().unwrap()) {
+        return;
+    }
+    let pair = (sb.config_path(), sb.home().join("no-credentials"));
+    std::fs::write(&pair.1, "").unwrap();
+    assert_eq!(botocore_profiles(&python, &[pair]), vec![None]);
+}

@@ -153,6 +153,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
         "",
     ),
     ("error in credentials", "[profile a]\nk = v\n", "[a\n"),
+    ("error: byte-order mark", "\u{feff}[profile a]\nk = v\n", ""),
 ];
 
 fn candidate_keys() -> BTreeSet<String> {
@@ -232,7 +233,7 @@ fn agrees_with_aws_config_on_the_corpus() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!((parsed, errors), (21, 10), "every case was compared");
+    assert_eq!((parsed, errors), (21, 11), "every case was compared");
 }
 
 /// Where rolecall deliberately reads a file differently from aws-config: (case, config,
@@ -453,6 +454,23 @@ fn bad_syntax_names_the_line() {
         e.to_string(),
         "cannot read the AWS config: config line 3: a section line must end with `]`"
     );
+}
+
+#[test]
+fn a_byte_order_mark_is_named_in_the_error() {
+    // A BOM failed line 1 with "expected a section", which does not say what is wrong. The SDKs
+    // refuse such a file too (botocore: "File contains no section headers"), so it stays an error.
+    let bom = "\u{feff}[profile a]\nregion = eu-west-1\n";
+    for (config, credentials, file) in [(bom, "", "config"), ("", bom, "credentials")] {
+        let e = Profiles::parse(config, credentials).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot read the AWS config: {file} starts with a UTF-8 byte-order mark, which \
+                 the AWS CLI and SDKs cannot read: save it without one"
+            )
+        );
+    }
 }
 
 #[test]
