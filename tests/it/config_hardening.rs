@@ -66,10 +66,10 @@ fn fifo_credentials_file_fails_fast_naming_the_file() {
 
 #[test]
 fn dev_zero_config_is_refused() {
-    // /dev/zero was read until allocation failed, then taken for an empty file. The shell's
-    // 250 MB cap makes a regression fail here instead of exhausting a shared machine.
+    // /dev/zero was read until allocation failed, and then taken for an empty file.
     let sb = Sandbox::new();
     let mut cmd = sb.command("sh");
+    // The 250 MB cap makes a regression fail here instead of exhausting a shared machine.
     cmd.args(["-c", "ulimit -v 250000 && exec \"$0\" profiles"])
         .arg(crate::support::rolecall())
         .env("AWS_CONFIG_FILE", "/dev/zero");
@@ -104,8 +104,7 @@ fn symlink_loop_config_is_refused() {
 
 #[test]
 fn dangling_symlink_config_is_refused() {
-    // A link to a file that is not there (an unmounted volume, a dotfiles checkout not yet made)
-    // read as an empty config; a link says the file should exist, so it is an error.
+    // A link to nothing (an unmounted volume, a dotfiles checkout not made yet) read as empty.
     let sb = Sandbox::new();
     let target = sb.home().join("elsewhere").join("config");
     std::os::unix::fs::symlink(&target, sb.config_path()).unwrap();
@@ -180,8 +179,7 @@ fn missing_config_is_empty() {
 
 #[test]
 fn one_odd_section_header_does_not_take_down_the_config() {
-    // `[profile a;b]` made rolecall refuse the whole file, though the AWS CLI reads it; `prød` was
-    // silently invisible.
+    // `[profile a;b]` refused the whole file, which the AWS CLI reads; `prød` was invisible.
     let sb = Sandbox::new();
     sb.config(&format!(
         "[profile a;b]\nregion = eu-west-1\n[profile prød]\nregion = eu-west-2\n[profile x y]\nregion = eu-west-3\n{}",
@@ -268,8 +266,7 @@ for config, credentials in zip(args[::2], args[1::2]):
 
 #[test]
 fn section_headers_are_read_as_botocore_reads_them_or_skipped_with_a_warning() {
-    // The rule for odd headers is botocore's, so it is checked against botocore itself: rolecall
-    // may leave out a profile botocore has only after saying so, and never adds one.
+    // The rule for headers is botocore's: rolecall may drop a profile only with a warning.
     let python = crate::support::venv_python();
     if !crate::support::require(python.to_str().unwrap()) {
         return;

@@ -392,8 +392,7 @@ const SECTION_HEADERS: &[HeaderCase] = &[
 
 #[test]
 fn one_odd_section_header_skips_one_section_not_the_file() {
-    // `[profile a;b]` refused the whole config and `[profile prød]` was invisible, though the AWS
-    // CLI reads both.
+    // `[profile a;b]` refused the whole config and `prød` was invisible; the AWS CLI reads both.
     for &(in_credentials, header, _, name, why) in SECTION_HEADERS {
         let config = format!("[profile before]\nk = 0\n{header}\nk = 1\n[profile after]\nk = 2\n");
         let credentials = format!("[before]\nk = 0\n{header}\nk = 1\n[after]\nk = 2\n");
@@ -458,8 +457,7 @@ fn bad_syntax_names_the_line() {
 
 #[test]
 fn a_byte_order_mark_is_named_in_the_error() {
-    // A BOM failed line 1 with "expected a section", which does not say what is wrong. The SDKs
-    // refuse such a file too (botocore: "File contains no section headers"), so it stays an error.
+    // A BOM failed line 1 with "expected a section", which hides the cause (the SDKs refuse too).
     let bom = "\u{feff}[profile a]\nregion = eu-west-1\n";
     for (config, credentials, file) in [(bom, "", "config"), ("", bom, "credentials")] {
         let e = Profiles::parse(config, credentials).unwrap_err();
@@ -624,8 +622,7 @@ fn load_error(config: &std::path::Path) -> String {
 
 #[test]
 fn a_config_that_is_not_a_readable_file_is_an_error_naming_it() {
-    // Each of these was read as an empty config (or hung), and the user then told that the
-    // profile does not exist.
+    // Each of these hung or read as empty, and the user was told the profile does not exist.
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     let says = |p: &std::path::Path, what: &str| {
