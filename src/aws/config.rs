@@ -9,20 +9,36 @@
 //!
 //! The rules, as the SDKs apply them:
 //! - lines are `[section]`, `key = value`, a continuation (starts with a space or tab), blank,
-//!   or a comment (starts with `#` or `;`); a section line loses everything from the first `#` or
-//!   `;`, a property line from the first `#` or `;` that follows whitespace;
+//!   or a comment (starts with `#` or `;`); a property line loses everything from the first `#`
+//!   or `;` that follows whitespace;
 //! - in the config file a profile is `[profile NAME]` or `[default]` (`[profile default]` wins
-//!   over `[default]`); in the credentials file it is `[NAME]`; names and keys are made of
-//!   `A-Za-z0-9_-/.%@:+` (others are ignored); keys are case-insensitive;
+//!   over `[default]`); in the credentials file it is `[NAME]`; keys are made of
+//!   `A-Za-z0-9_-/.%@:+` (others are ignored) and are case-insensitive;
+//! - section headers and profile names follow botocore (the AWS CLI), which is more lenient than
+//!   aws-config: the header runs from `[` to the last `]` on the line (the rest is ignored), so
+//!   `[profile a;b]` is the profile `a;b` rather than an error that takes the whole file down,
+//!   and a name may hold any character but whitespace (`prød`, `a=b`); where botocore and
+//!   aws-config read a header differently and following botocore is impractical (quotes and
+//!   backslashes, which botocore unquotes as a shell would; spaces in or around a name), the
+//!   section is skipped with a warning naming it (the differences are listed with the tests);
 //! - the credentials file wins for keys in both; later sections and keys win within a file;
 //! - `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` name other files (`~` is `$HOME`); a
-//!   missing file is empty.
+//!   missing file is empty; a file that starts with a UTF-8 byte-order mark is an error (as in
+//!   botocore and aws-config, with a message that names the mark).
+//!
+//! Where rolecall is stricter than the SDKs, which take a file they cannot read for an empty one:
+//! only a missing file (or `/dev/null`) is empty; a directory, a FIFO, a device, an unreadable
+//! file, a symbolic link loop, a link to nothing or a file over 64 MiB is an error naming the
+//! file, so that the user is not told a profile does not exist when its file could not be read.
 
 use crate::context::Context;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Read};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -64,6 +80,8 @@ pub fn file_paths(ctx: &Context) -> Result<[PathBuf; 2]> {
 #[derive(Debug)]
 pub struct Profiles {
     files: Vec<File>,
+    /// Sections skipped, each with its file, line and reason (`load` prints them).
+    warnings: Vec<String>,
 }
 
 impl Drop for File {
@@ -141,30 +159,44 @@ impl Profiles {
     /// Read the files named by the environment (or the defaults under `$HOME/.aws`).
     pub fn load(ctx: &Context) -> Result<Self> {
         let mut files = Vec::with_capacity(2);
+        let mut warnings = Vec::new();
         for (kind, p) in [Kind::Config, Kind::Credentials]
             .into_iter()
             .zip(file_paths(ctx)?)
         {
-            // A missing or unreadable file is empty, as in the SDKs.
-            let text = match std::fs::read(&p) {
-                Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::Config {
-                    message: format!("{} is not UTF-8 text", p.display()),
-                })?,
-                Err(_) => String::new(),
-            };
-            files.push(File::scan(kind, text, &p.display().to_string())?);
+            let text = read_file(&p)?;
+            files.push(File::scan(
+                kind,
+                text,
+                &p.display().to_string(),
+                &mut warnings,
+            )?);
         }
-        Ok(Self { files })
+        for w in &warnings {
+            ctx.warn(format_args!("{w}"));
+        }
+        Ok(Self { files, warnings })
     }
 
-    /// Parse config and credentials text directly (tests and table-driven cases).
+    /// Parse config and credentials text directly (tests and table-driven cases); warnings are
+    /// kept, not printed.
     pub fn parse(config: &str, credentials: &str) -> Result<Self> {
-        Ok(Self {
-            files: vec![
-                File::scan(Kind::Config, config.to_owned(), "config")?,
-                File::scan(Kind::Credentials, credentials.to_owned(), "credentials")?,
-            ],
-        })
+        let mut warnings = Vec::new();
+        let files = vec![
+            File::scan(Kind::Config, config.to_owned(), "config", &mut warnings)?,
+            File::scan(
+                Kind::Credentials,
+                credentials.to_owned(),
+                "credentials",
+                &mut warnings,
+            )?,
+        ];
+        Ok(Self { files, warnings })
+    }
+
+    /// The sections skipped, each with its file, line and reason.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Parse the sections of profile `name` from both files, credentials last (it wins).
@@ -201,9 +233,118 @@ impl Profiles {
     }
 }
 
+/// The largest config or credentials file rolecall reads. A config of 5,000 profiles is about
+/// 1 MiB, so this leaves room for any real file while a runaway one (a log written to the wrong
+/// path) ends in a message instead of an allocation failure.
+const MAX_FILE_MIB: u64 = 64;
+
+/// The text of a config or credentials file: empty when there is no file (or it is `/dev/null`),
+/// an error naming the file when there is one that cannot be read as text.
+fn read_file(path: &Path) -> Result<String> {
+    let fail = |what: &str| Error::Config {
+        message: format!("{} {what}", path.display()),
+    };
+    // NONBLOCK: opening a FIFO for reading would wait for a writer, possibly forever.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path);
+    let mut file = match file {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            // A link to nothing is not "no file": it says the file lives elsewhere, and elsewhere
+            // is missing (an unmounted volume, a dotfiles checkout not made yet).
+            return match std::fs::read_link(path) {
+                Ok(target) => Err(fail(&format!(
+                    "is a symbolic link to `{}`, which does not exist",
+                    target.display()
+                ))),
+                Err(_) => Ok(String::new()),
+            };
+        }
+        Err(e) => return Err(fail(&open_error(path, &e))),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| fail(&format!("cannot be examined ({e})")))?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        if kind.is_char_device() && is_dev_null(&meta) {
+            return Ok(String::new());
+        }
+        return Err(fail(if kind.is_dir() {
+            "is a directory"
+        } else if kind.is_fifo() {
+            "is a FIFO, not a regular file"
+        } else if kind.is_char_device() {
+            "is a character device, not a regular file"
+        } else if kind.is_block_device() {
+            "is a block device, not a regular file"
+        } else if kind.is_socket() {
+            "is a socket, not a regular file"
+        } else {
+            "is not a regular file"
+        }));
+    }
+    let too_large = || fail(&format!("is larger than {MAX_FILE_MIB} MiB"));
+    let max = MAX_FILE_MIB << 20;
+    if meta.len() > max {
+        return Err(too_large());
+    }
+    // Sized up front so that the buffer holding the secrets is never reallocated (and the old
+    // copy left behind); `take` stops a file that grows while it is read.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let read = (&mut file).take(max + 1).read_to_end(&mut bytes);
+    let wipe = |mut bytes: Vec<u8>| zeroize::Zeroize::zeroize(&mut bytes);
+    if let Err(e) = read {
+        wipe(bytes);
+        return Err(fail(&format!("cannot be read ({e})")));
+    }
+    if bytes.len() as u64 > max {
+        wipe(bytes);
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        wipe(e.into_bytes());
+        fail("is not UTF-8 text")
+    })
+}
+
+/// What is wrong with a file that exists but cannot be opened.
+fn open_error(path: &Path, e: &std::io::Error) -> String {
+    match e.raw_os_error().map(rustix::io::Errno::from_raw_os_error) {
+        Some(rustix::io::Errno::LOOP) => "is a symbolic link loop".into(),
+        Some(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => {
+            "cannot be read: permission denied".into()
+        }
+        // Opening a socket fails with ENXIO.
+        _ if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket()) => {
+            "is a socket, not a regular file".into()
+        }
+        _ => format!("cannot be opened ({e})"),
+    }
+}
+
+/// `/dev/null` by what it is (the null device), not by name: `AWS_CONFIG_FILE=/dev/null` is the
+/// usual way to say "no config", and a container may have the device under another path.
+fn is_dev_null(meta: &std::fs::Metadata) -> bool {
+    std::fs::metadata("/dev/null")
+        .is_ok_and(|null| null.file_type().is_char_device() && null.rdev() == meta.rdev())
+}
+
 impl File {
     /// Check every line's syntax and note the profile sections, without allocating per line.
-    fn scan(kind: Kind, text: String, path: &str) -> Result<File> {
+    fn scan(kind: Kind, text: String, path: &str, warnings: &mut Vec<String>) -> Result<File> {
+        // botocore and aws-config both refuse such a file (its first line is neither a section
+        // nor a comment to them), so rolecall refuses it too, but says why.
+        if text.starts_with('\u{feff}') {
+            return Err(Error::Config {
+                message: format!(
+                    "{path} starts with a UTF-8 byte-order mark, which the AWS CLI and SDKs \
+                     cannot read: save it without one"
+                ),
+            });
+        }
         let mut sections = Vec::new();
         // (name range, body start) of the section being read.
         let mut open: Option<(Option<Range<usize>>, usize)> = None;
@@ -238,20 +379,31 @@ impl File {
                 continue;
             }
             if b0 == b'[' {
-                let prepared = prepare_line(line, false);
-                let Some(inner) = prepared.strip_prefix('[').and_then(|l| l.strip_suffix(']'))
-                else {
+                // botocore's header runs to the last `]` (configparser's `\[(?P<header>.+)\]`),
+                // whatever follows it; there is no comment to cut.
+                let Some(close) = memchr::memrchr(b']', line.as_bytes()) else {
                     return Err(error(n, "a section line must end with `]`"));
                 };
                 if let Some((Some(name), body_start)) = open.take() {
                     sections.push((name, body_start..line_start));
                 }
-                let inner_start = line_start + (inner.as_ptr() as usize - line.as_ptr() as usize);
-                let name = profile_name(kind, inner).map(|(rel, prefixed_default)| {
-                    has_prefixed_default |= prefixed_default;
-                    let start = inner_start + (rel.as_ptr() as usize - inner.as_ptr() as usize);
-                    start..start + rel.len()
-                });
+                let header = &line[1..close];
+                let name = match section_header(kind, header) {
+                    Header::Profile(rel, prefixed_default) => {
+                        has_prefixed_default |= prefixed_default;
+                        let start =
+                            line_start + 1 + (rel.as_ptr() as usize - header.as_ptr() as usize);
+                        Some(start..start + rel.len())
+                    }
+                    Header::Other => None,
+                    Header::Skipped(why) => {
+                        warnings.push(format!(
+                            "{path} line {n}: section `{}` skipped: {why}",
+                            &line[..=close]
+                        ));
+                        None
+                    }
+                };
                 open = Some((name, offset));
                 in_section = true;
                 property = None;
@@ -314,20 +466,93 @@ impl File {
     }
 }
 
-/// The profile a section header names, if it names one: the name (a slice of `inner`), and
-/// whether it was `[profile default]`.
-fn profile_name(kind: Kind, inner: &str) -> Option<(&str, bool)> {
-    let inner = trim_ws(inner);
-    let (prefix, name) = match inner.bytes().position(|b| b == b' ' || b == b'\t') {
-        Some(i) => (Some(inner[..i].trim()), inner[i + 1..].trim()),
-        None => (None, inner.trim()),
-    };
-    let valid = valid_identifier(name);
-    match (kind, prefix) {
-        (Kind::Config, Some("profile")) if valid => Some((name, name == "default")),
-        (Kind::Config, None) if name == "default" => Some((name, false)),
-        (Kind::Credentials, None) if valid => Some((name, false)),
-        _ => None,
+/// What a section header is.
+#[derive(Debug)]
+enum Header<'a> {
+    /// A profile: its name (a slice of the header), and whether it was `[profile default]`.
+    Profile(&'a str, bool),
+    /// Another kind of section (`[sso-session x]`, `[services x]`), or one no SDK reads as a
+    /// profile.
+    Other,
+    /// A profile to some SDK but not to rolecall, which says why.
+    Skipped(&'static str),
+}
+
+// Why a section is skipped.
+const SPACES: &str = "a profile name cannot contain spaces";
+const QUOTES: &str = "the AWS SDKs read quotes and backslashes in profile names differently";
+const LAST_BRACKET: &str =
+    "the AWS CLI reads the header up to the last `]` on the line, which leaves no profile name";
+const NOT_PREFIX: &str =
+    "the AWS CLI reads it as a profile and the other SDKs do not: write `[profile NAME]`";
+const PADDED: &str =
+    "the AWS CLI does not read it as a profile: remove the spaces inside the brackets";
+const PREFIX_IN_CREDENTIALS: &str =
+    "the credentials file names a profile `[NAME]`, without `profile`";
+const NO_NAME: &str = "it names no profile";
+
+/// What `header` (the text between `[` and the last `]`) is, by botocore's rules where they can
+/// be followed: in the config file, a header that starts with `profile` is split into words as a
+/// shell would (`shlex.split`) and is a profile when it has exactly two; `default` is a profile;
+/// in the credentials file every section is a profile, named by its header as it is.
+fn section_header(kind: Kind, header: &str) -> Header<'_> {
+    if kind == Kind::Credentials {
+        if !has_whitespace(header) {
+            return Header::Profile(header, false);
+        }
+        return Header::Skipped(if first_word(header) == "profile" {
+            PREFIX_IN_CREDENTIALS
+        } else {
+            SPACES
+        });
+    }
+    if header == "default" {
+        return Header::Profile(header, false);
+    }
+    if !header.starts_with("profile") {
+        // aws-config trims the header and botocore does not: `[ profile a ]` is a profile to one
+        // and not to the other.
+        let t = trim_ws(header);
+        if t.len() < header.len() && (t == "default" || first_word(t) == "profile") {
+            return Header::Skipped(PADDED);
+        }
+        return Header::Other;
+    }
+    // Following shlex here would mean names that can only be typed quoted, and aws-config ignores
+    // these sections.
+    if header.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\')) {
+        return Header::Skipped(QUOTES);
+    }
+    let mut words = header.split([' ', '\t', '\r']).filter(|w| !w.is_empty());
+    let first = words.next().unwrap_or_default();
+    let name = words.next();
+    let more = words.next().is_some();
+    if first != "profile" {
+        // `[profilex a]`: botocore only checks that the header starts with `profile`.
+        return match name {
+            Some(_) if !more => Header::Skipped(NOT_PREFIX),
+            _ => Header::Other,
+        };
+    }
+    match name {
+        None => Header::Skipped(NO_NAME),
+        Some(_) if more && header.contains(']') => Header::Skipped(LAST_BRACKET),
+        Some(_) if more => Header::Skipped(SPACES),
+        // Whitespace other than a space or tab: botocore keeps it in the name, aws-config trims it.
+        Some(name) if has_whitespace(name) => Header::Skipped(SPACES),
+        Some(name) => Header::Profile(name, name == "default"),
+    }
+}
+
+fn first_word(s: &str) -> &str {
+    trim_ws(s).split([' ', '\t']).next().unwrap_or_default()
+}
+
+fn has_whitespace(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0b)
+    } else {
+        s.chars().any(char::is_whitespace)
     }
 }
 
@@ -336,14 +561,13 @@ fn valid_identifier(s: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b))
 }
 
-/// Trim, and cut a trailing comment: on a section line at the first `#`/`;`, on a property line
-/// at the first one that follows whitespace.
-fn prepare_line(line: &str, comments_need_whitespace: bool) -> &str {
+/// Trim, and cut a trailing comment at the first `#`/`;` that follows whitespace.
+fn prepare_line(line: &str) -> &str {
     let line = trim_ws(line);
     if line.is_ascii() {
         let mut prev_whitespace = false;
         for (i, &c) in line.as_bytes().iter().enumerate() {
-            if (c == b'#' || c == b';') && (prev_whitespace || !comments_need_whitespace) {
+            if (c == b'#' || c == b';') && prev_whitespace {
                 return trim_ws(&line[..i]);
             }
             prev_whitespace = c.is_ascii_whitespace() || c == 0x0b;
@@ -352,7 +576,7 @@ fn prepare_line(line: &str, comments_need_whitespace: bool) -> &str {
     }
     let mut prev_whitespace = false;
     for (i, c) in line.char_indices() {
-        if COMMENT.contains(&c) && (prev_whitespace || !comments_need_whitespace) {
+        if COMMENT.contains(&c) && prev_whitespace {
             return trim_ws(&line[..i]);
         }
         prev_whitespace = c.is_whitespace();
@@ -407,7 +631,7 @@ fn value_is_comment(value: &str) -> bool {
 }
 
 fn parse_property(line: &str) -> Result<(&str, &str), String> {
-    let line = prepare_line(line, true);
+    let line = prepare_line(line);
     let (k, v) = line.split_once('=').ok_or("expected `key = value`")?;
     let k = trim_ws(k);
     if k.is_empty() {

@@ -4,6 +4,7 @@
 mod bench;
 mod cache;
 mod cli;
+mod config_hardening;
 mod exec;
 mod fake_aws;
 mod hardening;

@@ -78,7 +78,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ),
     (
         "invalid names and keys ignored",
-        "[profile a b]\nk = 1\n[profile c$]\nk = 2\n[profile ok]\nbad key = 1\ngood-key = 2\nk!=3\n",
+        "[profile a b]\nk = 1\n[profile ok]\nbad key = 1\ngood-key = 2\nk!=3\n",
         "[has space]\nk = 1\n",
     ),
     (
@@ -88,8 +88,8 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ),
     (
         "whitespace in headers",
-        "[ profile   spaced ]\nk = 1\n[profile\ttabbed]\nk = 2\n",
-        "[  padded ]\nk = 3\n",
+        "[profile   spaced ]\nk = 1\n[profile\ttabbed]\nk = 2\n",
+        "[padded]  \nk = 3\n",
     ),
     (
         "crlf",
@@ -153,6 +153,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
         "",
     ),
     ("error in credentials", "[profile a]\nk = v\n", "[a\n"),
+    ("error: byte-order mark", "\u{feff}[profile a]\nk = v\n", ""),
 ];
 
 fn candidate_keys() -> BTreeSet<String> {
@@ -232,7 +233,194 @@ fn agrees_with_aws_config_on_the_corpus() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!((parsed, errors), (21, 10), "every case was compared");
+    assert_eq!((parsed, errors), (21, 11), "every case was compared");
+}
+
+/// Where rolecall deliberately reads a file differently from aws-config: (case, config,
+/// credentials, our profile names), the reason above each. Each header here is one botocore (the
+/// AWS CLI, boto3) and aws-config disagree on; rolecall follows botocore where it can, and
+/// otherwise skips the section with a warning (`SECTION_HEADERS` has botocore's reading).
+const KNOWN_DIFFERENCES: &[(&str, &str, &str, &[&str])] = &[
+    // botocore has no comments on a section line, so `;` and `#` are part of the name;
+    // aws-config cuts the line there, finds no `]` and refuses the whole file.
+    ("`;` in a name", "[profile a;b]\nk = 1\n", "", &["a;b"]),
+    ("`#` in a name", "[profile a#b]\nk = 1\n", "", &["a#b"]),
+    (
+        "a name starting with `#`",
+        "[profile #a]\nk = 1\n",
+        "",
+        &["#a"],
+    ),
+    ("`;` in a credentials name", "", "[a;b]\nk = 1\n", &["a;b"]),
+    // botocore ignores what follows the last `]`; aws-config refuses the file.
+    ("text after the `]`", "[profile a] x\nk = 1\n", "", &["a"]),
+    // botocore takes any name without whitespace; aws-config ignores names outside
+    // `A-Za-z0-9_-/.%@:+`, silently as far as the user can see.
+    (
+        "non-ASCII names",
+        "[profile prød]\nk = 1\n",
+        "[bær]\nk = 1\n",
+        &["bær", "prød"],
+    ),
+    ("`=` in a name", "[profile a=b]\nk = 1\n", "", &["a=b"]),
+    ("`$` in a name", "[profile c$]\nk = 1\n", "", &["c$"]),
+    // botocore's header runs to the last `]`.
+    ("`]` in a name", "[profile a]]\nk = 1\n", "", &["a]"]),
+    // ... so a `]` in a trailing comment makes the name several words: botocore has no such
+    // profile, aws-config has `a`; rolecall skips it with a warning.
+    (
+        "`]` in a trailing comment",
+        "[profile a] # see [x]\nk = 1\n",
+        "",
+        &[],
+    ),
+    // botocore does not trim the header: `[ profile a ]` is no profile to it, `[  padded ]` in
+    // the credentials file is the profile `  padded `; aws-config trims them to `a` and `padded`.
+    // rolecall skips both with a warning.
+    (
+        "spaces inside the brackets",
+        "[ profile a ]\nk = 1\n[ default ]\nk = 2\n",
+        "[  padded ]\nk = 3\n",
+        &[],
+    ),
+    // Whitespace beyond space and tab: botocore keeps it in the name, aws-config trims it.
+    (
+        "no-break space after a name",
+        "[profile a\u{a0}]\nk = 1\n",
+        "",
+        &[],
+    ),
+];
+
+#[test]
+fn known_differences_from_aws_config_are_still_differences() {
+    for (case, config, credentials, expected) in KNOWN_DIFFERENCES {
+        let ours = Profiles::parse(config, credentials)
+            .unwrap_or_else(|e| panic!("{case}: we fail ({e})"));
+        assert_eq!(ours.names(), *expected, "{case}");
+        for p in *expected {
+            assert_eq!(ours.get(p).unwrap().raw("k"), Some("1"), "{case} [{p}]");
+        }
+        // When aws-config comes to agree, the entry (and any warning for it) can go.
+        if let Some(theirs) = oracle(config, credentials) {
+            let theirs: BTreeSet<&str> = theirs.profiles().collect();
+            let ours: BTreeSet<&str> = ours.names().into_iter().collect();
+            assert_ne!(theirs, ours, "{case}: aws-config now agrees");
+        }
+    }
+}
+
+/// Section headers, and what botocore 1.44.8 makes of each (`raw_config_parse`, then
+/// `build_profile_map` for the config file; observed, and compared again by
+/// tests/it/config_hardening.rs when the test venv is there): (in the credentials file, header,
+/// botocore's profile, rolecall's profile, rolecall's reason for skipping it).
+type HeaderCase = (
+    bool,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+const SECTION_HEADERS: &[HeaderCase] = &[
+    (false, "[profile a;b]", Some("a;b"), Some("a;b"), None),
+    (false, "[profile a#b]", Some("a#b"), Some("a#b"), None),
+    (false, "[profile a] ; comment", Some("a"), Some("a"), None),
+    (false, "[profile a] # comment", Some("a"), Some("a"), None),
+    (false, "[profile a];x", Some("a"), Some("a"), None),
+    (false, "[profile a] x", Some("a"), Some("a"), None),
+    (false, "[profile prød]", Some("prød"), Some("prød"), None),
+    (false, "[profile a=b]", Some("a=b"), Some("a=b"), None),
+    (false, "[profile a]]", Some("a]"), Some("a]"), None),
+    (false, "[profile #a]", Some("#a"), Some("#a"), None),
+    (false, "[profile\ta]", Some("a"), Some("a"), None),
+    (false, "[profile  a ]", Some("a"), Some("a"), None),
+    (false, "[default] x", Some("default"), Some("default"), None),
+    (false, "[sso-session corp]", None, None, None),
+    (false, "[profile-x]", None, None, None),
+    (false, "[profile\u{a0}a]", None, None, None),
+    // botocore unquotes as a shell would (`"a b"` is `a b`, `a\b` is `ab`); aws-config ignores.
+    (false, "[profile \"a b\"]", Some("a b"), None, Some(QUOTES)),
+    (false, "[profile 'a']", Some("a"), None, Some(QUOTES)),
+    (false, "[profile a\\b]", Some("ab"), None, Some(QUOTES)),
+    (false, "[profile a\"b]", None, None, Some(QUOTES)),
+    (false, "[profile a b]", None, None, Some(SPACES)),
+    (false, "[profile a] x]", None, None, Some(LAST_BRACKET)),
+    (
+        false,
+        "[profile a] # see [x]",
+        None,
+        None,
+        Some(LAST_BRACKET),
+    ),
+    (
+        false,
+        "[profile a\u{a0}]",
+        Some("a\u{a0}"),
+        None,
+        Some(SPACES),
+    ),
+    (
+        false,
+        "[profile a\u{a0}b]",
+        Some("a\u{a0}b"),
+        None,
+        Some(SPACES),
+    ),
+    (false, "[profile]", None, None, Some(NO_NAME)),
+    (false, "[profile ]", None, None, Some(NO_NAME)),
+    // botocore only checks that the header starts with `profile`.
+    (false, "[profilex a]", Some("a"), None, Some(NOT_PREFIX)),
+    (false, "[ profile a ]", None, None, Some(PADDED)),
+    (false, "[ default ]", None, None, Some(PADDED)),
+    (false, "[default ]", None, None, Some(PADDED)),
+    (true, "[a;b]", Some("a;b"), Some("a;b"), None),
+    (true, "[a#b]", Some("a#b"), Some("a#b"), None),
+    (true, "[prød]", Some("prød"), Some("prød"), None),
+    (true, "[\"a\"]", Some("\"a\""), Some("\"a\""), None),
+    (true, "[a] x", Some("a"), Some("a"), None),
+    (true, "[a b]", Some("a b"), None, Some(SPACES)),
+    (true, "[ a ]", Some(" a "), None, Some(SPACES)),
+    (true, "[a\u{a0}]", Some("a\u{a0}"), None, Some(SPACES)),
+    (
+        true,
+        "[profile a]",
+        Some("profile a"),
+        None,
+        Some(PREFIX_IN_CREDENTIALS),
+    ),
+];
+
+#[test]
+fn one_odd_section_header_skips_one_section_not_the_file() {
+    // `[profile a;b]` refused the whole config and `prød` was invisible; the AWS CLI reads both.
+    for &(in_credentials, header, _, name, why) in SECTION_HEADERS {
+        let config = format!("[profile before]\nk = 0\n{header}\nk = 1\n[profile after]\nk = 2\n");
+        let credentials = format!("[before]\nk = 0\n{header}\nk = 1\n[after]\nk = 2\n");
+        let p = if in_credentials {
+            Profiles::parse("", &credentials)
+        } else {
+            Profiles::parse(&config, "")
+        }
+        .unwrap_or_else(|e| panic!("{header}: {e}"));
+        let mut expected: Vec<&str> = ["after", "before"].into_iter().chain(name).collect();
+        expected.sort_unstable();
+        assert_eq!(p.names(), expected, "{header}");
+        let keys = [("before", "0"), ("after", "2")];
+        for (n, k) in keys.into_iter().chain(name.map(|n| (n, "1"))) {
+            assert_eq!(p.get(n).unwrap().raw("k"), Some(k), "{header} [{n}]");
+        }
+        let file = if in_credentials {
+            "credentials"
+        } else {
+            "config"
+        };
+        let shown = &header[..=header.rfind(']').unwrap()];
+        let warnings: Vec<String> = why
+            .map(|why| format!("{file} line 3: section `{shown}` skipped: {why}"))
+            .into_iter()
+            .collect();
+        assert_eq!(p.warnings(), warnings, "{header}");
+    }
 }
 
 #[test]
@@ -268,6 +456,22 @@ fn bad_syntax_names_the_line() {
 }
 
 #[test]
+fn a_byte_order_mark_is_named_in_the_error() {
+    // A BOM failed line 1 with "expected a section", which hides the cause (the SDKs refuse too).
+    let bom = "\u{feff}[profile a]\nregion = eu-west-1\n";
+    for (config, credentials, file) in [(bom, "", "config"), ("", bom, "credentials")] {
+        let e = Profiles::parse(config, credentials).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot read the AWS config: {file} starts with a UTF-8 byte-order mark, which \
+                 the AWS CLI and SDKs cannot read: save it without one"
+            )
+        );
+    }
+}
+
+#[test]
 fn keys_are_case_insensitive_and_empty_is_absent() {
     let p = Profiles::parse("[profile a]\nRegion = x\nempty =\n", "").unwrap();
     let a = p.get("a").unwrap();
@@ -277,7 +481,7 @@ fn keys_are_case_insensitive_and_empty_is_absent() {
 }
 
 /// Random files built from awkward fragments: both readers must agree on every one (and ours
-/// must never panic).
+/// must never panic), but for the known differences, which aws-config is given rewritten.
 #[test]
 fn agrees_with_aws_config_on_random_files() {
     const FRAGMENTS: &[&str] = &[
@@ -314,7 +518,33 @@ fn agrees_with_aws_config_on_random_files() {
         "é = v",
         "k = é",
         "region = us-east-1",
+        "[profile a;b]",
+        "[profile c d]",
+        "[profile prød]",
+        "[prød]",
     ];
+    // The known differences among the fragments (see `KNOWN_DIFFERENCES`): the header aws-config
+    // is given instead, which it reads as rolecall reads ours, and the names it then gives.
+    const REWRITES: &[(&str, &str)] = &[
+        ("[ profile a ]", "[skipped a]"),
+        ("[profile a;b]", "[profile a_b]"),
+        ("[profile prød]", "[profile prod-x]"),
+        ("[prød]", "[prod-x]"),
+    ];
+    const RENAMES: &[(&str, &str)] = &[("a;b", "a_b"), ("prød", "prod-x")];
+    let rewrite = |fragment: &'static str| {
+        REWRITES
+            .iter()
+            .find(|(ours, _)| *ours == fragment)
+            .map_or(fragment, |(_, theirs)| theirs)
+    };
+    let their_name = |ours: &str| -> String {
+        RENAMES
+            .iter()
+            .find(|(o, _)| *o == ours)
+            .map_or(ours, |(_, theirs)| theirs)
+            .to_owned()
+    };
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = |n: usize| {
         seed ^= seed << 13;
@@ -326,24 +556,29 @@ fn agrees_with_aws_config_on_random_files() {
     let mut agreed = 0;
     for _ in 0..2000 {
         let mut files = [String::new(), String::new()];
-        for f in &mut files {
+        let mut rewritten = [String::new(), String::new()];
+        for (f, r) in files.iter_mut().zip(&mut rewritten) {
             for _ in 0..next(8) {
-                f.push_str(FRAGMENTS[next(FRAGMENTS.len())]);
-                f.push_str(["\n", "\r\n", "\n\n"][next(3)]);
+                let fragment = FRAGMENTS[next(FRAGMENTS.len())];
+                let end = ["\n", "\r\n", "\n\n"][next(3)];
+                f.push_str(fragment);
+                f.push_str(end);
+                r.push_str(rewrite(fragment));
+                r.push_str(end);
             }
         }
-        let theirs = oracle(&files[0], &files[1]);
+        let theirs = oracle(&rewritten[0], &rewritten[1]);
         let ours = Profiles::parse(&files[0], &files[1]);
         match (&theirs, &ours) {
             (None, Err(_)) => {}
             (Some(t), Ok(o)) => {
-                let tn: BTreeSet<&str> = t.profiles().collect();
-                let on: BTreeSet<&str> = o.names().into_iter().collect();
+                let tn: BTreeSet<String> = t.profiles().map(str::to_owned).collect();
+                let on: BTreeSet<String> = o.names().into_iter().map(their_name).collect();
                 assert_eq!(tn, on, "{files:?}");
-                for p in tn {
+                for p in o.names() {
                     for k in keys {
                         assert_eq!(
-                            t.get_profile(p).unwrap().get(k),
+                            t.get_profile(&their_name(p)).unwrap().get(k),
                             o.get(p).unwrap().raw(k),
                             "{files:?} [{p}] {k}"
                         );
@@ -359,4 +594,93 @@ fn agrees_with_aws_config_on_random_files() {
         agreed += 1;
     }
     assert_eq!(agreed, 2000);
+}
+
+/// `Profiles::load` with the config at `config` and no credentials file, in a thread: a read
+/// that blocks fails the test instead of hanging it.
+fn load_config_at(config: &std::path::Path) -> Result<Profiles> {
+    let env = vec![
+        ("AWS_CONFIG_FILE".into(), config.into()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            config.with_file_name("no-such-credentials").into(),
+        ),
+    ];
+    let ctx = Context::from_os_env(env);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(Profiles::load(&ctx)));
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("loading the config blocked")
+}
+
+fn load_error(config: &std::path::Path) -> String {
+    match load_config_at(config) {
+        Ok(p) => panic!("{} read as {:?}", config.display(), p.names()),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_config_that_is_not_a_readable_file_is_an_error_naming_it() {
+    // Each of these hung or read as empty, and the user was told the profile does not exist.
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let says = |p: &std::path::Path, what: &str| {
+        assert_eq!(
+            load_error(p),
+            format!("cannot read the AWS config: {} {what}", p.display())
+        );
+    };
+    std::fs::create_dir(path("dir")).unwrap();
+    says(&path("dir"), "is a directory");
+    let status = std::process::Command::new("mkfifo")
+        .arg(path("fifo"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    says(&path("fifo"), "is a FIFO, not a regular file");
+    says(
+        std::path::Path::new("/dev/zero"),
+        "is a character device, not a regular file",
+    );
+    std::os::unix::fs::symlink("loop", path("loop")).unwrap();
+    says(&path("loop"), "is a symbolic link loop");
+    std::os::unix::fs::symlink(path("absent"), path("dangling")).unwrap();
+    says(
+        &path("dangling"),
+        &format!(
+            "is a symbolic link to `{}`, which does not exist",
+            path("absent").display()
+        ),
+    );
+    // Sparse: the size is checked before anything is read.
+    let big = std::fs::File::create(path("big")).unwrap();
+    big.set_len((MAX_FILE_MIB << 20) + 1).unwrap();
+    says(&path("big"), "is larger than 64 MiB");
+    std::fs::write(path("latin1"), b"[profile caf\xe9]\n").unwrap();
+    says(&path("latin1"), "is not UTF-8 text");
+    if rustix::process::geteuid().is_root() {
+        // Root reads mode 000 files; tests/it/config_hardening.rs covers this as `nobody`.
+        eprintln!("skipped: the mode 000 case, running as root");
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(path("secret"), "[default]\n").unwrap();
+        std::fs::set_permissions(path("secret"), std::fs::Permissions::from_mode(0o000)).unwrap();
+        says(&path("secret"), "cannot be read: permission denied");
+    }
+}
+
+#[test]
+fn only_a_missing_file_or_dev_null_is_empty() {
+    // `AWS_CONFIG_FILE=/dev/null` is how people say "no config", and it must stay that way.
+    let dir = tempfile::tempdir().unwrap();
+    for p in [dir.path().join("missing"), "/dev/null".into()] {
+        let profiles = load_config_at(&p).unwrap();
+        assert!(profiles.is_empty(), "{}", p.display());
+    }
+    let file = dir.path().join("config");
+    std::fs::write(&file, "[profile a]\nregion = eu-west-1\n").unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    assert_eq!(load_config_at(&link).unwrap().names(), vec!["a"]);
 }
