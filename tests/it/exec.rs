@@ -249,7 +249,9 @@ fn exec_names_a_nul_byte_in_a_value() {
     // Refused where it enters, naming the source, before exec is reached.
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("`credential_process` of profile `p` failed: its `SessionToken` holds a NUL byte"),
+        err.contains(
+            "`credential_process` of profile `p` failed: its `SessionToken` holds a NUL byte"
+        ),
         "{err}"
     );
     assert!(!err.contains("PATH"), "{err}");
