@@ -279,6 +279,10 @@ fn accept(
             Err(_) | Ok(Duration::ZERO) => {
                 let behind = match skew {
                     sts::Skew::Ahead(s) => format!(" (this machine's clock is {s} s ahead of STS's)"),
+                    sts::Skew::Ignored(s) if s < 0 => format!(
+                        " (this machine's clock is {} s ahead of STS's `Date`)",
+                        s.unsigned_abs()
+                    ),
                     _ => String::new(),
                 };
                 return Err(fail(
@@ -677,4 +681,87 @@ fn default_session_name(ctx: &Context) -> String {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     format!("rolecall-{secs}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+    use std::time::SystemTime;
+
+    /// STS's clock in these tests; ours is set against it by each context's clock.
+    const STS_NOW: u64 = 1_800_000_000;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn ctx(clock: fn() -> SystemTime) -> Context {
+        let env = [
+            ("ROLECALL_NO_CACHE", "1"),
+            ("ROLECALL_CACHE_DIR", "/nonexistent"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+        .to_vec();
+        Context::from_os_env(env).with_clock(clock)
+    }
+
+    fn step() -> Step {
+        Step::Role(RoleHop {
+            profile: "p".into(),
+            role_arn: "arn:aws:iam::123456789012:role/r".into(),
+            mfa_serial: None,
+            mfa_process: None,
+            duration_seconds: None,
+            external_id: None,
+            session_name: None,
+            source_identity: None,
+            endpoint_url: None,
+        })
+    }
+
+    /// An hour from STS, stated by STS's clock.
+    fn issued() -> Issued {
+        Issued {
+            credentials: Credentials {
+                access_key_id: "ASIAIOSFODNN7EXAMPLE".into(),
+                secret_access_key: Secret::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+                session_token: Some(Secret::from("token")),
+                expiration: Some(at(STS_NOW + 3600)),
+                account_id: None,
+            },
+            server_date: Some(at(STS_NOW)),
+        }
+    }
+
+    fn judge(clock: fn() -> SystemTime) -> Result<Credentials> {
+        let ctx = ctx(clock);
+        let cache = Cache::from_context(&ctx, true).unwrap();
+        accept(&ctx, &cache, &step(), issued()).map(|(c, _)| c)
+    }
+
+    /// The skew correction gave credentials more life than STS did, or an expiry in the past;
+    /// here the context's clock is driven, not the fake's.
+    #[test]
+    fn the_expiry_is_judged_by_the_contexts_clock_and_never_lengthened() {
+        // Our clock 30 min behind STS's: an hour by our clock, 30 min earlier than stated.
+        let behind = judge(|| at(STS_NOW - 1800)).unwrap();
+        assert_eq!(behind.expiration, Some(at(STS_NOW + 1800)));
+        // 30 min ahead: as stated, so 30 min by our clock, never 60.
+        let ahead = judge(|| at(STS_NOW + 1800)).unwrap();
+        assert_eq!(ahead.expiration, Some(at(STS_NOW + 3600)));
+        // 2 h ahead: already past by our clock, refused, naming the clock.
+        let e = judge(|| at(STS_NOW + 7200)).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Sts {
+                failure: StsFailure::AlreadyExpired,
+                ..
+            }
+        ));
+        assert!(e.to_string().contains("ahead"), "{e}");
+        // 2 h behind: the `Date` is further off than the life and not believed.
+        let far = judge(|| at(STS_NOW - 7200)).unwrap();
+        assert_eq!(far.expiration, Some(at(STS_NOW + 3600)));
+    }
 }
