@@ -586,11 +586,12 @@ fn every_sts_failure_names_what_was_wrong() {
         let out = run(cmd(&sb, &fake).args(["credential-process", "hop1"]));
         assert_eq!(out.status.code(), Some(1), "{name}");
         let err = stderr(&out);
-        let first = err.lines().next().unwrap_or("");
-        assert!(
-            !first.trim_end().ends_with("STS error") && first.len() > "STS error".len() + 60,
-            "{name}: {err}"
-        );
+        // Before: "...: STS error (help: ...)", with nothing after "STS error".
+        let said = err
+            .split_once("STS error: ")
+            .map(|(_, rest)| rest.split(" (help:").next().unwrap_or(""))
+            .unwrap_or("");
+        assert!(said.contains("HTTP") && said.len() > 40, "{name}: {err}");
     }
 }
 
