@@ -6,7 +6,7 @@ use crate::fake_aws::FakeAws;
 use crate::support::Sandbox;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const CHAIN: &str = "\
@@ -31,15 +31,7 @@ fn cmd(sb: &Sandbox, fake: &FakeAws) -> Command {
     c
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("one JSON document")
-}
+use crate::support::ok_json as json;
 
 fn entries(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -70,20 +62,11 @@ fn fifty_concurrent_cold_calls_make_one_call_per_step_and_one_mfa_prompt() {
         spy.display()
     ));
     fake.expect_mfa_code("123456");
-    let children: Vec<_> = (0..50)
-        .map(|_| {
-            cmd(&sb, &fake)
-                .args(["credential-process", "top"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let outputs: Vec<Output> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outputs = crate::support::run_concurrently(50, || {
+        let mut c = cmd(&sb, &fake);
+        c.args(["credential-process", "top"]);
+        c
+    });
     let keys: Vec<String> = outputs
         .iter()
         .map(|o| json(o)["AccessKeyId"].as_str().unwrap().to_owned())

@@ -3,10 +3,10 @@
 
 use crate::cli::static_profile;
 use crate::fake_aws::{FakeAws, Fault};
-use crate::support::{Sandbox, output_within};
+use crate::support::{Sandbox, ok_json as ok, output_within, run_concurrently};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 const CHAIN: &str = "\
@@ -33,16 +33,6 @@ fn cmd(sb: &Sandbox, fake: &FakeAws) -> Command {
 
 fn run(c: &mut Command) -> Output {
     output_within(c, Duration::from_secs(60))
-}
-
-fn ok(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("one JSON document")
 }
 
 fn stderr(out: &Output) -> String {
@@ -318,20 +308,11 @@ fn waiters_share_the_failure_they_waited_for() {
         Fault::DelayThen(Duration::from_millis(1500), Box::new(Fault::AccessDenied)),
     );
     let sb = sandbox();
-    let children: Vec<_> = (0..3)
-        .map(|_| {
-            cmd(&sb, &fake)
-                .args(["credential-process", "hop1"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let outs: Vec<Output> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outs = run_concurrently(3, || {
+        let mut c = cmd(&sb, &fake);
+        c.args(["credential-process", "hop1"]);
+        c
+    });
     for out in &outs {
         assert_eq!(out.status.code(), Some(1));
         assert!(stderr(out).contains("access denied"), "{}", stderr(out));

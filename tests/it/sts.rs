@@ -2,7 +2,7 @@
 
 use crate::cli::{KEY_ID, SECRET, static_profile};
 use crate::fake_aws::{FakeAws, Fault};
-use crate::support::Sandbox;
+use crate::support::{Sandbox, ok_json};
 use std::process::{Command, Output};
 
 const CHAIN: &str = "\
@@ -36,16 +36,6 @@ fn cmd(sb: &Sandbox, fake: &FakeAws) -> Command {
     let mut c = sb.cmd();
     c.env("AWS_ENDPOINT_URL_STS", fake.url());
     c
-}
-
-fn ok_json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
 }
 
 fn stderr(out: &Output) -> String {

@@ -213,3 +213,31 @@ pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
         stderr: err.join().unwrap_or_default(),
     }
 }
+
+/// The one JSON document a successful run printed; panics with its stderr otherwise.
+pub fn ok_json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
+}
+
+/// Starts `n` commands from `make` at once, stdout and stderr captured, and waits for all.
+pub fn run_concurrently(n: usize, make: impl Fn() -> Command) -> Vec<Output> {
+    let children: Vec<Child> = (0..n)
+        .map(|_| {
+            make()
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait"))
+        .collect()
+}
