@@ -26,6 +26,7 @@ pub mod obtain;
 pub mod process;
 pub mod prompt;
 pub mod protocol;
+pub mod resolve;
 pub mod secret;
 pub mod shell;
 

@@ -6,7 +6,8 @@
 //! taken under its own lock: look again (another process may have just fetched it), otherwise
 //! prompt, call STS, write. N processes that miss at once make one call per step.
 
-use crate::aws::chain::{Base, Plan, RoleHop, SessionStep};
+use crate::aws::chain::{CachePolicy, Plan, Step};
+use crate::aws::service::Aws;
 use crate::aws::sts::{self, Issued, Target};
 use crate::cache::{Cache, Key, Lookup, SharedFailure, mfa_code_hash};
 use crate::context::Context;
@@ -29,209 +30,155 @@ const MFA_TRIES: u32 = 3;
 /// A TOTP code's lifetime.
 const TOTP_WINDOW: u64 = 30;
 
-/// One step that yields temporary credentials.
-#[derive(Debug, Clone)]
-pub enum Step {
-    Session(SessionStep),
-    Role(RoleHop),
+/// The cache key of every step (`None` where the step is not cached on disk): everything that
+/// changes its answer, from the base's identity on. A key is a chain prefix, so a hit on the last
+/// step needs no other credentials, and an MFA session's key is shared by every role on it.
+pub fn cache_keys(plan: &Plan) -> Vec<Option<Key>> {
+    let region = plan.sts_region.as_deref().unwrap_or_default();
+    let mut descriptor = String::from("rolecall-cache-v1");
+    plan.steps
+        .iter()
+        .map(|step| {
+            descriptor.push('\n');
+            descriptor.push_str(&step.key_part(region));
+            (step.cache_policy() == CachePolicy::Disk).then(|| Key::new(descriptor.clone()))
+        })
+        .collect()
 }
 
-impl Step {
-    pub fn profile(&self) -> &str {
-        match self {
-            Step::Session(s) => &s.profile,
-            Step::Role(h) => &h.profile,
-        }
-    }
-
-    pub fn role_arn(&self) -> Option<&str> {
-        match self {
-            Step::Session(_) => None,
-            Step::Role(h) => Some(&h.role_arn),
-        }
-    }
-
-    /// For `cache list` and "waiting for" messages; never a secret.
-    pub fn describe(&self) -> String {
-        match self {
-            Step::Session(s) => format!("GetSessionToken {}", s.mfa_serial),
-            Step::Role(h) => format!("AssumeRole {}", h.role_arn),
-        }
-    }
-}
-
-/// The steps of `plan` as they will run. An MFA session is undone when the environment's keys
-/// turn out to carry a session token (GetSessionToken refuses those).
-pub fn steps(ctx: &Context, plan: &Plan) -> Vec<Step> {
-    let mut hops = plan.hops.clone();
-    let mut steps = Vec::with_capacity(hops.len() + 1);
-    if let Some(session) = &plan.session {
-        let env_has_token =
-            matches!(plan.base, Base::Environment { .. }) && ctx.var("AWS_SESSION_TOKEN").is_some();
-        match hops.first_mut() {
-            Some(first) if env_has_token => session.restore_into(first),
-            _ => steps.push(Step::Session(session.clone())),
-        }
-    }
-    steps.extend(hops.into_iter().map(Step::Role));
-    steps
-}
-
-/// The cache key of every step: everything that changes its answer, from the base identity on.
-pub fn cache_keys(ctx: &Context, plan: &Plan, steps: &[Step]) -> Vec<Key> {
-    let identity = match &plan.base {
-        Base::StaticKeys { keys, .. } => format!("static {}", keys.access_key_id),
-        Base::Environment { .. } => {
-            format!("environment {}", ctx.var("AWS_ACCESS_KEY_ID").unwrap_or(""))
-        }
-        Base::Process { profile, command } => format!("process {profile} {command}"),
-    };
-    let region = region(ctx, plan).unwrap_or_default();
-    let mut descriptor = format!("rolecall-cache-v1\n{identity}");
-    let mut keys = Vec::with_capacity(steps.len());
-    for step in steps {
-        let part = match step {
-            Step::Session(s) => serde_json::json!([
-                "GetSessionToken",
-                s.mfa_serial,
-                s.duration_seconds,
-                endpoint_url(ctx, plan.hops.first()),
-                region
-            ]),
-            Step::Role(h) => serde_json::json!([
-                "AssumeRole",
-                h.role_arn,
-                h.session_name,
-                h.external_id,
-                h.duration_seconds,
-                h.source_identity,
-                h.mfa_serial,
-                endpoint_url(ctx, Some(h)),
-                region
-            ]),
-        };
-        descriptor.push('\n');
-        descriptor.push_str(&part.to_string());
-        keys.push(Key::new(descriptor.clone()));
-    }
-    keys
-}
-
-/// Credentials, and the hash of the cache entry that holds them (none for long-term keys).
+/// Credentials, and the hash of the cache entry that holds them (none when the last step is not
+/// cached on disk).
 #[derive(Debug)]
 pub struct Obtained {
     pub credentials: Credentials,
     pub entry: Option<String>,
 }
 
-pub fn obtain(ctx: &Context, plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
-    let steps = steps(ctx, plan);
-    if steps.is_empty() {
-        let credentials = base_credentials(ctx, plan)?;
-        return Ok(Obtained {
-            credentials,
-            entry: None,
-        });
-    }
-    let keys = cache_keys(ctx, plan, &steps);
-    let entry = keys.last().map(|k| k.hash.clone());
+/// Walk `plan`: from the newest step with a fresh cache entry (no lock, no runtime), or from the
+/// base, run each later step; a step cached on disk runs under its lock, looking again first.
+pub fn obtain(
+    ctx: &Context,
+    plan: &Plan,
+    opts: &Options,
+    cache: &Cache,
+    aws: &Aws,
+) -> Result<Obtained> {
+    let keys = cache_keys(plan);
+    let entry = keys.last().cloned().flatten().map(|k| k.hash);
 
     // Fast path: the newest fresh step, no lock.
     let mut start = 0;
-    let mut found = None;
-    for i in (0..steps.len()).rev() {
-        if let Lookup::Fresh(c) = cache.read(&keys[i], ctx.now()) {
+    let mut creds: Option<Credentials> = None;
+    for (i, key) in keys.iter().enumerate().rev() {
+        if let Some(key) = key
+            && let Lookup::Fresh(c) = cache.read(key, ctx.now())
+        {
             ctx.debug(format_args!(
                 "cache hit for `{}`: {}",
-                steps[i].describe(),
+                plan.steps[i].describe(),
                 c.masked_key_id()
             ));
             start = i + 1;
-            found = Some(c);
+            creds = Some(c);
             break;
         }
     }
-    let mut creds = match found {
-        Some(credentials) if start == steps.len() => return Ok(Obtained { credentials, entry }),
-        Some(c) => c,
-        None => base_credentials(ctx, plan)?,
-    };
 
-    let mut runtime = None;
     let mut mfa = MfaCodes::new(ctx, opts, cache, &plan.profile);
-    for (step, key) in steps.iter().zip(&keys).skip(start) {
-        let doing = format!("{} for profile `{}`", step.describe(), plan.profile);
-        let asked_at = ctx.now();
-        let lock = cache.lock(key, &doing)?;
-        match cache.read(key, ctx.now()) {
-            Lookup::Fresh(c) => {
-                ctx.debug(format_args!(
-                    "`{}` was fetched by another process meanwhile",
-                    step.describe()
-                ));
-                creds = c;
-                continue;
-            }
-            Lookup::Bad(reason) => cache.set_aside(key, &reason, ctx),
-            Lookup::Stale | Lookup::Missing => {}
-        }
-        if lock.as_ref().is_some_and(|l| l.waited)
-            && let Some(f) = cache.failure_since(key, asked_at)
-        {
-            return Err(Error::Shared {
-                pid: f.pid,
-                message: f.message,
-                help: f.help,
-            });
-        }
-        if runtime.is_none() {
-            runtime = Some(
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|source| Error::Io {
-                        what: "cannot start the async runtime".into(),
-                        source,
-                    })?,
-            );
-        }
-        let rt = runtime.as_ref().expect("set just above");
-        let fetched = fetch_step(ctx, plan, rt, &creds, step, &mut mfa)
-            .and_then(|issued| accept(ctx, cache, step, issued));
-        let (credentials, skew) = match fetched {
-            Ok(v) => v,
-            Err(e) => {
-                if lock.is_some() && e.is_shared_with_waiters() {
-                    cache.record_failure(
-                        key,
-                        &SharedFailure {
-                            at_ms: millis(ctx.now()),
-                            pid: std::process::id(),
-                            message: e.to_string(),
-                            help: e.help(),
-                        },
-                    );
-                }
-                return Err(e);
-            }
-        };
-        if let Err(e) = cache.write(
-            key,
-            step.profile(),
-            &step.describe(),
-            &credentials,
-            skew.seconds(),
-            ctx.now(),
-        ) {
-            ctx.warn(format_args!("{e}; the credentials are not cached"));
-        }
-        drop(lock);
-        creds = credentials;
+    for (step, key) in plan.steps.iter().zip(&keys).skip(start) {
+        creds = Some(match key {
+            Some(key) => run_cached(ctx, plan, step, key, creds.as_ref(), cache, aws, &mut mfa)?,
+            None => run_step(ctx, plan, step, creds.as_ref(), cache, aws, &mut mfa)?.0,
+        });
     }
     Ok(Obtained {
-        credentials: creds,
+        credentials: creds.expect("a plan has a base step"),
         entry,
     })
+}
+
+/// One step cached on disk: under its lock, look again (another process may just have fetched
+/// it, or just failed at it), else run it and write the entry.
+#[allow(clippy::too_many_arguments)]
+fn run_cached(
+    ctx: &Context,
+    plan: &Plan,
+    step: &Step,
+    key: &Key,
+    source: Option<&Credentials>,
+    cache: &Cache,
+    aws: &Aws,
+    mfa: &mut MfaCodes<'_>,
+) -> Result<Credentials> {
+    let doing = format!("{} for profile `{}`", step.describe(), plan.profile);
+    let asked_at = ctx.now();
+    let lock = cache.lock(key, &doing)?;
+    match cache.read(key, ctx.now()) {
+        Lookup::Fresh(c) => {
+            ctx.debug(format_args!(
+                "`{}` was fetched by another process meanwhile",
+                step.describe()
+            ));
+            return Ok(c);
+        }
+        Lookup::Bad(reason) => cache.set_aside(key, &reason, ctx),
+        Lookup::Stale | Lookup::Missing => {}
+    }
+    if lock.as_ref().is_some_and(|l| l.waited)
+        && let Some(f) = cache.failure_since(key, asked_at)
+    {
+        return Err(Error::Shared {
+            pid: f.pid,
+            message: f.message,
+            help: f.help,
+        });
+    }
+    let (credentials, skew) = match run_step(ctx, plan, step, source, cache, aws, mfa) {
+        Ok(v) => v,
+        Err(e) => {
+            if lock.is_some() && e.is_shared_with_waiters() {
+                cache.record_failure(
+                    key,
+                    &SharedFailure {
+                        at_ms: millis(ctx.now()),
+                        pid: std::process::id(),
+                        message: e.to_string(),
+                        help: e.help(),
+                    },
+                );
+            }
+            return Err(e);
+        }
+    };
+    if let Err(e) = cache.write(
+        key,
+        step.profile(),
+        &step.describe(),
+        &credentials,
+        skew.seconds(),
+        ctx.now(),
+    ) {
+        ctx.warn(format_args!("{e}; the credentials are not cached"));
+    }
+    Ok(credentials)
+}
+
+/// Run one step: a base makes its credentials, a later step calls AWS as `source`.
+fn run_step(
+    ctx: &Context,
+    plan: &Plan,
+    step: &Step,
+    source: Option<&Credentials>,
+    cache: &Cache,
+    aws: &Aws,
+    mfa: &mut MfaCodes<'_>,
+) -> Result<(Credentials, sts::Skew)> {
+    if !step.signs_with_previous() {
+        return base_credentials(ctx, plan, step).map(|c| (c, sts::Skew::Unknown));
+    }
+    let source = source.expect("a signing step follows the base");
+    let issued = fetch_step(ctx, plan, aws, source, step, mfa)?;
+    accept(ctx, cache, step, issued)
 }
 
 /// What STS answered, judged by this machine's clock: the expiry corrected for skew (never
@@ -308,17 +255,21 @@ fn accept(
 fn fetch_step(
     ctx: &Context,
     plan: &Plan,
-    rt: &tokio::runtime::Runtime,
+    aws: &Aws,
     source: &Credentials,
     step: &Step,
     mfa: &mut MfaCodes<'_>,
 ) -> Result<Issued> {
-    let region = region(ctx, plan).unwrap_or_else(|| "us-east-1".to_owned());
+    aws.ready()?;
+    let region = plan
+        .sts_region
+        .clone()
+        .unwrap_or_else(|| "us-east-1".to_owned());
     match step {
-        Step::Session(s) => {
+        Step::MfaSession(s) => {
             let target = Target {
                 region,
-                endpoint_url: endpoint_url(ctx, plan.hops.first()),
+                endpoint_url: s.endpoint_url.clone(),
             };
             log_call(ctx, step, source, &target);
             let to_error = |f: sts::Failure| sts_error(&s.profile, None, &target, f);
@@ -328,7 +279,7 @@ fn fetch_step(
                 s.mfa_process.as_deref(),
                 &to_error,
                 |code| {
-                    rt.block_on(sts::get_session_token(
+                    aws.block_on(sts::get_session_token(
                         source,
                         &target,
                         &s.mfa_serial,
@@ -338,10 +289,10 @@ fn fetch_step(
                 },
             )
         }
-        Step::Role(hop) => {
+        Step::AssumeRole(hop) => {
             let target = Target {
                 region,
-                endpoint_url: endpoint_url(ctx, Some(hop)),
+                endpoint_url: hop.endpoint_url.clone(),
             };
             log_call(ctx, step, source, &target);
             let session_name = hop
@@ -351,7 +302,7 @@ fn fetch_step(
             let to_error =
                 |f: sts::Failure| sts_error(&hop.profile, Some(&hop.role_arn), &target, f);
             match &hop.mfa_serial {
-                None => rt
+                None => aws
                     .block_on(sts::assume_role(source, &target, hop, &session_name, None))
                     .map_err(to_error),
                 Some(serial) => mfa.with_code(
@@ -360,7 +311,7 @@ fn fetch_step(
                     hop.mfa_process.as_deref(),
                     &to_error,
                     |code| {
-                        rt.block_on(sts::assume_role(
+                        aws.block_on(sts::assume_role(
                             source,
                             &target,
                             hop,
@@ -370,6 +321,9 @@ fn fetch_step(
                     },
                 ),
             }
+        }
+        Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => {
+            unreachable!("a base step signs with nothing")
         }
     }
 }
@@ -405,37 +359,10 @@ fn sts_error(profile: &str, role_arn: Option<&str>, target: &Target, f: sts::Fai
     }
 }
 
-/// The region handed out and used for STS: the profile's, else the environment's.
-pub fn region(ctx: &Context, plan: &Plan) -> Option<String> {
-    plan.region.clone().or_else(|| env_region(ctx))
-}
-
-/// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
-pub fn env_region(ctx: &Context) -> Option<String> {
-    ctx.var("AWS_REGION")
-        .or_else(|| ctx.var("AWS_DEFAULT_REGION"))
-        .map(str::to_owned)
-}
-
-/// `AWS_ENDPOINT_URL_STS`, then `AWS_ENDPOINT_URL`, then the profile's `endpoint_url`, unless
-/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true; `None` means the regional endpoint.
-pub fn endpoint_url(ctx: &Context, hop: Option<&RoleHop>) -> Option<String> {
-    if ctx
-        .var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    {
-        return None;
-    }
-    ctx.var("AWS_ENDPOINT_URL_STS")
-        .or_else(|| ctx.var("AWS_ENDPOINT_URL"))
-        .map(str::to_owned)
-        .or_else(|| hop.and_then(|h| h.endpoint_url.clone()))
-}
-
-fn base_credentials(ctx: &Context, plan: &Plan) -> Result<Credentials> {
-    match &plan.base {
-        Base::StaticKeys { profile, keys } => {
-            ctx.debug(format_args!("static keys of profile `{profile}`"));
+fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Result<Credentials> {
+    ctx.debug(format_args!("{}", step.describe()));
+    match step {
+        Step::StaticKeys { profile, keys } => {
             let creds = Credentials {
                 access_key_id: keys.access_key_id.clone(),
                 secret_access_key: keys.secret_access_key.clone(),
@@ -450,28 +377,25 @@ fn base_credentials(ctx: &Context, plan: &Plan) -> Result<Credentials> {
             })?;
             Ok(creds)
         }
-        Base::Environment { profile } => {
-            let (Some(id), Some(secret)) = (
-                ctx.var("AWS_ACCESS_KEY_ID"),
-                ctx.var("AWS_SECRET_ACCESS_KEY"),
-            ) else {
+        Step::Environment { profile, keys } => {
+            let Some(keys) = keys else {
                 return Err(Error::EnvironmentKeysMissing {
                     profile: profile.clone(),
                 });
             };
-            ctx.debug(format_args!(
-                "keys from the environment for profile `{profile}`"
-            ));
             Ok(Credentials {
-                access_key_id: id.to_owned(),
-                secret_access_key: Secret::from(secret),
-                session_token: ctx.var("AWS_SESSION_TOKEN").map(Secret::from),
+                access_key_id: keys.access_key_id.clone(),
+                secret_access_key: keys.secret_access_key.clone(),
+                session_token: keys.session_token.clone(),
                 expiration: None,
                 account_id: None,
             })
         }
-        Base::Process { profile, command } => {
+        Step::Process { profile, command } => {
             process::credentials(ctx, &plan.profile, profile, command)
+        }
+        Step::MfaSession(_) | Step::AssumeRole(_) => {
+            unreachable!("only a base makes credentials without a source")
         }
     }
 }
@@ -707,7 +631,7 @@ mod tests {
     }
 
     fn step() -> Step {
-        Step::Role(RoleHop {
+        Step::AssumeRole(crate::aws::chain::RoleHop {
             profile: "p".into(),
             role_arn: "arn:aws:iam::123456789012:role/r".into(),
             mfa_serial: None,

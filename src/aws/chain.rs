@@ -1,27 +1,180 @@
 //! Profile → [`Plan`]: pure resolution of a profile into the steps that produce its credentials.
 //!
 //! No network, no files, no clock: a `Plan` is data, tested from a table of cases. A plan is a
-//! base (where the first credentials come from) followed by zero or more role hops, outermost
-//! last. The obtain step walks it; the cache (next) keys each step on its own.
+//! list of steps: a base (where the first credentials come from), then an MFA session and role
+//! hops, outermost last. Endpoints and regions are decided here, from the profiles and the
+//! environment (`EnvInputs`). `obtain` walks the plan; the cache keys each step on its own.
 
 use crate::aws::config::{Profile, Profiles};
+use crate::aws::env::EnvInputs;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
+/// What `resolve` makes of a profile: the steps that produce its credentials, base first.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// The profile asked for.
     pub profile: String,
-    pub base: Base,
-    /// Role hops in the order they are assumed; the last one yields the answer.
-    pub hops: Vec<RoleHop>,
-    /// The region handed out with the credentials and used for STS, when known.
+    /// `steps[0]` is the base (it needs no credentials to run); each later step signs with the
+    /// credentials of the one before it, and the last one yields the answer.
+    pub steps: Vec<Step>,
+    /// The region handed out with the credentials: the chain's, when one of its profiles has one.
     pub region: Option<String>,
+    /// The region STS is called in and keyed by: the chain's, else the environment's.
+    pub sts_region: Option<String>,
     /// `aws_account_id` of a static-keys profile, when the credentials carry no ARN.
     pub account_id: Option<String>,
-    /// An MFA session (`GetSessionToken`) between long-term keys and the first role, which then
-    /// needs no code: one prompt serves every role on those keys until the session expires.
-    pub session: Option<SessionStep>,
+}
+
+impl Plan {
+    pub fn base(&self) -> &Step {
+        &self.steps[0]
+    }
+
+    /// The role hops, in the order they are assumed.
+    pub fn hops(&self) -> impl Iterator<Item = &RoleHop> {
+        self.steps.iter().filter_map(|s| match s {
+            Step::AssumeRole(h) => Some(h),
+            _ => None,
+        })
+    }
+
+    pub fn session(&self) -> Option<&SessionStep> {
+        self.steps.iter().find_map(|s| match s {
+            Step::MfaSession(m) => Some(m),
+            _ => None,
+        })
+    }
+}
+
+/// Where a step's credentials may be kept between calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// An entry of its own on disk (temporary credentials from STS).
+    Disk,
+    /// In this process only (local, cheap sources such as instance metadata).
+    Memory,
+    /// Never: long-term keys, or a source that is its own cache.
+    Never,
+}
+
+/// One step of a plan. Each kind says, in the methods below and nowhere else, what it adds to
+/// the cache key, where it may be cached, whether it signs with the step before, and how it is
+/// described (never a secret). A new source is a new variant plus a detector in [`resolve`]; the
+/// compiler points at the rest.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// `aws_access_key_id` / `aws_secret_access_key` / `aws_session_token` in a profile.
+    StaticKeys { profile: String, keys: StaticKeys },
+    /// `credential_source = Environment`: the environment's keys, as read when the plan was made
+    /// (`None` when they are not set: an error only if the step must run).
+    Environment {
+        profile: String,
+        keys: Option<StaticKeys>,
+    },
+    /// `credential_process` in a source profile: an external command printing protocol JSON.
+    Process { profile: String, command: String },
+    /// `GetSessionToken` with an MFA code, between long-term keys and the first role.
+    MfaSession(SessionStep),
+    /// `AssumeRole` for one profile with `role_arn`.
+    AssumeRole(RoleHop),
+}
+
+impl Step {
+    /// The profile this step comes from.
+    pub fn profile(&self) -> &str {
+        match self {
+            Step::StaticKeys { profile, .. }
+            | Step::Environment { profile, .. }
+            | Step::Process { profile, .. } => profile,
+            Step::MfaSession(s) => &s.profile,
+            Step::AssumeRole(h) => &h.profile,
+        }
+    }
+
+    /// Whether it calls AWS as the credentials of the step before it (false: a base).
+    pub fn signs_with_previous(&self) -> bool {
+        match self {
+            Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => false,
+            Step::MfaSession(_) | Step::AssumeRole(_) => true,
+        }
+    }
+
+    pub fn cache_policy(&self) -> CachePolicy {
+        match self {
+            Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => {
+                CachePolicy::Never
+            }
+            Step::MfaSession(_) | Step::AssumeRole(_) => CachePolicy::Disk,
+        }
+    }
+
+    /// What this step adds to the cache key of itself and every step after it: everything that
+    /// changes its answer. For a base, its identity (never a secret); `sts_region` is the
+    /// plan's.
+    pub fn key_part(&self, sts_region: &str) -> String {
+        match self {
+            Step::StaticKeys { keys, .. } => format!("static {}", keys.access_key_id),
+            Step::Environment { keys, .. } => format!(
+                "environment {}",
+                keys.as_ref().map_or("", |k| k.access_key_id.as_str())
+            ),
+            Step::Process { profile, command } => format!("process {profile} {command}"),
+            Step::MfaSession(s) => serde_json::json!([
+                "GetSessionToken",
+                s.mfa_serial,
+                s.duration_seconds,
+                s.endpoint_url,
+                sts_region
+            ])
+            .to_string(),
+            Step::AssumeRole(h) => serde_json::json!([
+                "AssumeRole",
+                h.role_arn,
+                h.session_name,
+                h.external_id,
+                h.duration_seconds,
+                h.source_identity,
+                h.mfa_serial,
+                h.endpoint_url,
+                sts_region
+            ])
+            .to_string(),
+        }
+    }
+
+    /// For `--verbose`, `cache list` and "waiting for" messages: names and ARNs, never a secret.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::StaticKeys { profile, .. } => format!("static keys of profile `{profile}`"),
+            Step::Environment { profile, .. } => {
+                format!("keys from the environment for profile `{profile}`")
+            }
+            Step::Process { profile, .. } => {
+                format!("the `credential_process` of profile `{profile}`")
+            }
+            Step::MfaSession(s) => format!("GetSessionToken {}", s.mfa_serial),
+            Step::AssumeRole(h) => format!("AssumeRole {}", h.role_arn),
+        }
+    }
+
+    pub fn role_arn(&self) -> Option<&str> {
+        match self {
+            Step::AssumeRole(h) => Some(&h.role_arn),
+            _ => None,
+        }
+    }
+
+    /// Long-term keys, on which `GetSessionToken` can open an MFA session.
+    fn is_long_term(&self) -> bool {
+        match self {
+            Step::StaticKeys { keys, .. } => keys.session_token.is_none(),
+            Step::Environment { keys, .. } => {
+                keys.as_ref().is_none_or(|k| k.session_token.is_none())
+            }
+            Step::Process { .. } | Step::MfaSession(_) | Step::AssumeRole(_) => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,41 +184,14 @@ pub struct SessionStep {
     pub mfa_serial: String,
     pub mfa_process: Option<String>,
     pub duration_seconds: i32,
-}
-
-impl SessionStep {
-    /// Undo the session: the hop asks for the code itself (the base turned out to hold a session
-    /// token, with which `GetSessionToken` cannot be called).
-    pub fn restore_into(&self, hop: &mut RoleHop) {
-        hop.mfa_serial = Some(self.mfa_serial.clone());
-        hop.mfa_process = self.mfa_process.clone();
-    }
+    /// The first hop's STS endpoint (`None`: the regional one).
+    pub endpoint_url: Option<String>,
 }
 
 /// STS's own default for `GetSessionToken`: a working day on one MFA prompt.
 pub const DEFAULT_MFA_SESSION_SECONDS: i32 = 43_200;
 /// `GetSessionToken` accepts 15 minutes to 36 hours for IAM users.
 const MFA_SESSION_RANGE: std::ops::RangeInclusive<u64> = 900..=129_600;
-
-#[derive(Debug, Clone)]
-pub enum Base {
-    /// `aws_access_key_id` / `aws_secret_access_key` / `aws_session_token` in a profile.
-    StaticKeys { profile: String, keys: StaticKeys },
-    /// `credential_source = Environment`: long-term keys from the environment.
-    Environment { profile: String },
-    /// `credential_process` in a source profile: an external command printing protocol JSON.
-    Process { profile: String, command: String },
-}
-
-impl Base {
-    pub fn profile(&self) -> &str {
-        match self {
-            Base::StaticKeys { profile, .. }
-            | Base::Environment { profile }
-            | Base::Process { profile, .. } => profile,
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct StaticKeys {
@@ -93,8 +219,8 @@ pub struct RoleHop {
 /// STS accepts 900 s to 12 h; the role's own maximum is checked by STS.
 const DURATION_RANGE: std::ops::RangeInclusive<i32> = 900..=43_200;
 
-/// Resolve `name` into a plan.
-pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
+/// Resolve `name` into a plan, with the environment as `env` describes it.
+pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan> {
     let top = profiles.get(name).ok_or_else(|| Error::ProfileNotFound {
         profile: name.to_owned(),
         referenced_by: None,
@@ -110,7 +236,7 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
         if region.is_none() {
             region = current.get("region").map(str::to_owned);
         }
-        match examine(current, &top, &visited, &mut hops)? {
+        match examine(current, &top, &visited, &mut hops, env)? {
             Next::Done(base) => break (base, current.get("aws_account_id").map(str::to_owned)),
             Next::Source(src) => {
                 let next = profiles.get(&src).ok_or_else(|| Error::ProfileNotFound {
@@ -122,35 +248,36 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Plan> {
         }
     };
     hops.reverse();
-
-    let long_term_base = match &base {
-        Base::StaticKeys { keys, .. } => keys.session_token.is_none(),
-        Base::Environment { .. } => true,
-        Base::Process { .. } => false,
-    };
-    let session = match hops.first_mut() {
-        Some(first) if long_term_base => mfa_session(profiles, first)?,
-        _ => None,
-    };
+    for hop in &mut hops {
+        hop.endpoint_url = env.sts_endpoint(hop.endpoint_url.as_deref());
+    }
 
     // Only long-term keys handed out as they are lack an ARN to take the account from.
     let account_id = match &base {
-        Base::StaticKeys { .. } if hops.is_empty() => base_account_id,
+        Step::StaticKeys { .. } if hops.is_empty() => base_account_id,
         _ => None,
     };
+    let session = match hops.first_mut() {
+        Some(first) if base.is_long_term() => mfa_session(profiles, first)?,
+        _ => None,
+    };
+    let mut steps = Vec::with_capacity(hops.len() + 2);
+    steps.push(base);
+    steps.extend(session.map(Step::MfaSession));
+    steps.extend(hops.into_iter().map(Step::AssumeRole));
     Ok(Plan {
         profile: top.name().to_owned(),
-        base,
-        hops,
+        steps,
+        sts_region: region.clone().or_else(|| env.region.clone()),
         region,
         account_id,
-        session,
     })
 }
 
 /// Where one profile of the chain leads: to a base, or on to its source profile.
 enum Next {
-    Done(Base),
+    /// A base step.
+    Done(Step),
     Source(String),
 }
 
@@ -160,6 +287,7 @@ fn examine(
     top: &Profile,
     visited: &[String],
     hops: &mut Vec<RoleHop>,
+    env: &EnvInputs,
 ) -> Result<Next> {
     // A source profile with static keys ends the chain there, even if it also has `role_arn`:
     // botocore and the Rust SDK both use its keys and do not assume its role. (For the profile
@@ -167,7 +295,7 @@ fn examine(
     if visited.len() > 1
         && let Some(keys) = static_keys(current)?
     {
-        return Ok(Next::Done(Base::StaticKeys {
+        return Ok(Next::Done(Step::StaticKeys {
             profile: current.name().to_owned(),
             keys,
         }));
@@ -193,7 +321,7 @@ fn examine(
                         "add the long-term keys to this profile, or name another `source_profile`",
                     )
                 })?;
-                return Ok(Next::Done(Base::StaticKeys {
+                return Ok(Next::Done(Step::StaticKeys {
                     profile: current.name().to_owned(),
                     keys,
                 }));
@@ -206,7 +334,7 @@ fn examine(
                 }
                 return Ok(Next::Source(src.to_owned()));
             }
-            (None, Some(cs)) => return Ok(Next::Done(credential_source_base(current, cs)?)),
+            (None, Some(cs)) => return Ok(Next::Done(credential_source_base(current, cs, env)?)),
             (None, None) => {
                 if current.get("web_identity_token_file").is_some() {
                     return Err(Error::Unsupported {
@@ -228,7 +356,7 @@ fn examine(
         }
     }
     if let Some(keys) = static_keys(current)? {
-        return Ok(Next::Done(Base::StaticKeys {
+        return Ok(Next::Done(Step::StaticKeys {
             profile: current.name().to_owned(),
             keys,
         }));
@@ -240,7 +368,7 @@ fn examine(
         });
     }
     if let Some(command) = current.get("credential_process") {
-        return Ok(Next::Done(Base::Process {
+        return Ok(Next::Done(Step::Process {
             profile: current.name().to_owned(),
             command: command.to_owned(),
         }));
@@ -288,6 +416,7 @@ fn mfa_session(profiles: &Profiles, first: &mut RoleHop) -> Result<Option<Sessio
         mfa_serial: serial,
         mfa_process: first.mfa_process.take(),
         duration_seconds,
+        endpoint_url: first.endpoint_url.clone(),
     }))
 }
 
@@ -320,10 +449,18 @@ fn static_keys(p: &Profile) -> Result<Option<StaticKeys>> {
     }
 }
 
-fn credential_source_base(p: &Profile, source: &str) -> Result<Base> {
+fn credential_source_base(p: &Profile, source: &str, env: &EnvInputs) -> Result<Step> {
     match source {
-        "Environment" => Ok(Base::Environment {
+        "Environment" => Ok(Step::Environment {
             profile: p.name().to_owned(),
+            keys: match (&env.access_key_id, &env.secret_access_key) {
+                (Some(id), Some(secret)) => Some(StaticKeys {
+                    access_key_id: id.clone(),
+                    secret_access_key: secret.clone(),
+                    session_token: env.session_token.clone(),
+                }),
+                _ => None,
+            },
         }),
         "Ec2InstanceMetadata" | "EcsContainer" => Err(Error::Unsupported {
             profile: p.name().to_owned(),

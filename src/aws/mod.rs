@@ -2,4 +2,6 @@
 
 pub mod chain;
 pub mod config;
+pub mod env;
+pub mod service;
 pub mod sts;

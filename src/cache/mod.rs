@@ -134,10 +134,10 @@ pub struct Hint {
 }
 
 /// The id of the hint for `profile`: the config files' identity (device, inode, size, mtime,
-/// ctime) and every variable that changes the plan or its keys. `None` when a file cannot be
-/// examined.
-pub fn hint_id(ctx: &Context, profile: &str, files: &[PathBuf]) -> Option<String> {
-    let mut d = format!("rolecall-hint-v1\n{profile}\n");
+/// ctime) and the fingerprint of every environment input that changes the plan or its keys
+/// (`EnvInputs::fingerprint`). `None` when a file cannot be examined.
+pub fn hint_id(profile: &str, files: &[PathBuf], env_fingerprint: &str) -> Option<String> {
+    let mut d = format!("rolecall-hint-v2\n{profile}\n");
     for f in files {
         match std::fs::metadata(f) {
             Ok(m) => d.push_str(&format!(
@@ -157,28 +157,9 @@ pub fn hint_id(ctx: &Context, profile: &str, files: &[PathBuf]) -> Option<String
             Err(_) => return None,
         }
     }
-    for var in HINT_VARS {
-        d.push_str(ctx.var(var).unwrap_or(""));
-        d.push('\n');
-    }
-    d.push_str(if ctx.var("AWS_SESSION_TOKEN").is_some() {
-        "token"
-    } else {
-        ""
-    });
+    d.push_str(env_fingerprint);
     Some(format!("{:032x}", fnv1a_128(d.as_bytes())))
 }
-
-/// Variables that change a plan or its cache keys (besides the files).
-const HINT_VARS: &[&str] = &[
-    "AWS_ENDPOINT_URL_STS",
-    "AWS_ENDPOINT_URL",
-    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ACCESS_KEY_ID",
-    "HOME",
-];
 
 /// A fetch that failed under a step's lock, as the processes waiting for that lock see it. Holds
 /// the error's words, never a secret (errors hold none).

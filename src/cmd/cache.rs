@@ -2,6 +2,7 @@
 
 use crate::aws::chain;
 use crate::aws::config::Profiles;
+use crate::aws::env::EnvInputs;
 use crate::cache::Cache;
 use crate::cli::CacheCommand;
 use crate::context::Context;
@@ -70,10 +71,10 @@ pub fn run(ctx: &Context, command: CacheCommand) -> Result<Zeroizing<Vec<u8>>> {
             } else {
                 let name = args.profile.expect("clap requires a profile without --all");
                 let profiles = Profiles::load(ctx)?;
-                let plan = chain::resolve(&profiles, &name)?;
-                let steps = obtain::steps(ctx, &plan);
-                obtain::cache_keys(ctx, &plan, &steps)
+                let plan = chain::resolve(&profiles, &name, &EnvInputs::from_context(ctx))?;
+                obtain::cache_keys(&plan)
                     .iter()
+                    .flatten()
                     .filter(|k| cache.remove(k))
                     .count()
             };

@@ -29,12 +29,22 @@ fn case(
     }
 }
 
-fn describe_base(b: &Base) -> String {
+fn describe_base(b: &Step) -> String {
     match b {
-        Base::StaticKeys { profile, .. } => format!("static:{profile}"),
-        Base::Environment { profile } => format!("env:{profile}"),
-        Base::Process { profile, .. } => format!("process:{profile}"),
+        Step::StaticKeys { profile, .. } => format!("static:{profile}"),
+        Step::Environment { profile, .. } => format!("env:{profile}"),
+        Step::Process { profile, .. } => format!("process:{profile}"),
+        other => panic!("not a base: {other:?}"),
     }
+}
+
+fn hops(plan: &Plan) -> Vec<RoleHop> {
+    plan.hops().cloned().collect()
+}
+
+/// No environment: what every table case resolves against.
+fn no_env() -> EnvInputs {
+    EnvInputs::default()
 }
 
 fn role_name(arn: &str) -> &str {
@@ -249,12 +259,11 @@ fn chain_resolution_table() {
     let mut failures = Vec::new();
     for c in &cases {
         let profiles = Profiles::parse(&c.config, c.credentials).unwrap();
-        let got = resolve(&profiles, c.profile);
+        let got = resolve(&profiles, c.profile, &no_env());
         let ok = match (&got, &c.expect) {
             (Ok(plan), Ok((base, hops))) => {
-                let got_hops: Vec<&str> =
-                    plan.hops.iter().map(|h| role_name(&h.role_arn)).collect();
-                describe_base(&plan.base) == *base && got_hops == *hops
+                let got_hops: Vec<&str> = plan.hops().map(|h| role_name(&h.role_arn)).collect();
+                describe_base(plan.base()) == *base && got_hops == *hops
             }
             (Err(e), Err(msg)) => e.to_string() == *msg,
             _ => false,
@@ -264,7 +273,7 @@ fn chain_resolution_table() {
                 "{}: got {:?}, want {:?}",
                 c.name,
                 got.as_ref()
-                    .map(|p| (describe_base(&p.base), &p.hops))
+                    .map(|p| (describe_base(p.base()), p.hops().collect::<Vec<_>>()))
                     .map_err(|e| e.to_string()),
                 c.expect
             ));
@@ -288,18 +297,19 @@ fn every_role_key_reaches_the_hop() {
          duration_seconds = 7200\nexternal_id = ext-123\nrole_session_name = alice@example.com\n\
          source_identity = alice\nendpoint_url = http://127.0.0.1:1\n"
     );
-    let plan = resolve(&Profiles::parse(&config, "").unwrap(), "r").unwrap();
+    let plan = resolve(&Profiles::parse(&config, "").unwrap(), "r", &no_env()).unwrap();
     assert_eq!(
-        plan.session,
+        plan.session().cloned(),
         Some(SessionStep {
             profile: "r".into(),
             mfa_serial: "arn:aws:iam::123456789012:mfa/me".into(),
             mfa_process: Some("ykman oath accounts code -s aws".into()),
             duration_seconds: DEFAULT_MFA_SESSION_SECONDS,
+            endpoint_url: Some("http://127.0.0.1:1".into()),
         })
     );
     assert_eq!(
-        plan.hops,
+        hops(&plan),
         vec![RoleHop {
             profile: "r".into(),
             role_arn: "arn:aws:iam::123456789012:role/r".into(),
@@ -321,7 +331,7 @@ fn region_of_the_profile_asked_for_wins() {
     let config = format!(
         "[profile base]\n{KEYS}region = eu-west-1\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nregion = ap-south-1\n"
     );
-    let plan = resolve(&Profiles::parse(&config, "").unwrap(), "r").unwrap();
+    let plan = resolve(&Profiles::parse(&config, "").unwrap(), "r", &no_env()).unwrap();
     assert_eq!(plan.region.as_deref(), Some("ap-south-1"));
 }
 
@@ -331,13 +341,19 @@ fn mfa_process_falls_back_to_the_profile_asked_for() {
         "[profile base]\n{KEYS}[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/m\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n\
          [profile top]\nrole_arn = arn:aws:iam::123456789012:role/t\nsource_profile = mfa\nmfa_process = echo 123456\n"
     );
-    let plan = resolve(&Profiles::parse(&config, "").unwrap(), "top").unwrap();
+    let plan = resolve(&Profiles::parse(&config, "").unwrap(), "top", &no_env()).unwrap();
     assert_eq!(
-        plan.session.as_ref().unwrap().mfa_process.as_deref(),
+        plan.session()
+            .cloned()
+            .as_ref()
+            .unwrap()
+            .mfa_process
+            .as_deref(),
         Some("echo 123456")
     );
     assert_eq!(
-        plan.hops[1].mfa_process, None,
+        hops(&plan)[1].mfa_process,
+        None,
         "no mfa_serial, no mfa_process"
     );
 }
@@ -349,8 +365,8 @@ fn static_keys_from_credentials_file_with_session_token_and_account() {
         "[a]\naws_access_key_id = ASIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\naws_session_token = token\n",
     )
     .unwrap();
-    let plan = resolve(&profiles, "a").unwrap();
-    let Base::StaticKeys { keys, .. } = &plan.base else {
+    let plan = resolve(&profiles, "a", &no_env()).unwrap();
+    let Step::StaticKeys { keys, .. } = plan.base() else {
         panic!("{plan:?}")
     };
     assert_eq!(keys.access_key_id, "ASIAIOSFODNN7EXAMPLE");
@@ -366,6 +382,7 @@ fn plan_debug_has_no_secret() {
     let plan = resolve(
         &Profiles::parse(&format!("[profile a]\n{KEYS}"), "").unwrap(),
         "a",
+        &no_env(),
     )
     .unwrap();
     assert!(!format!("{plan:?}").contains("EXAMPLEKEY"));
@@ -375,16 +392,17 @@ fn plan_debug_has_no_secret() {
 fn mfa_session_only_on_long_term_keys_and_when_not_disabled() {
     let mfa = "mfa_serial = arn:aws:iam::123456789012:mfa/me\n";
     let role = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n";
-    let plan_for =
-        |config: String, name: &str| resolve(&Profiles::parse(&config, "").unwrap(), name);
+    let plan_for = |config: String, name: &str| {
+        resolve(&Profiles::parse(&config, "").unwrap(), name, &no_env())
+    };
     for (name, extra, want) in [
         ("long-term keys", "", true),
         ("opted out", "mfa_session = false\n", false),
         ("explicit on", "mfa_session = true\n", true),
     ] {
         let plan = plan_for(format!("[profile base]\n{KEYS}{role}{mfa}{extra}"), "r").unwrap();
-        assert_eq!(plan.session.is_some(), want, "{name}");
-        assert_eq!(plan.hops[0].mfa_serial.is_some(), !want, "{name}");
+        assert_eq!(plan.session().cloned().is_some(), want, "{name}");
+        assert_eq!(hops(&plan)[0].mfa_serial.is_some(), !want, "{name}");
     }
     // Keys that already carry a session token cannot call GetSessionToken.
     let plan = plan_for(
@@ -392,20 +410,20 @@ fn mfa_session_only_on_long_term_keys_and_when_not_disabled() {
         "r",
     )
     .unwrap();
-    assert!(plan.session.is_none() && plan.hops[0].mfa_serial.is_some());
+    assert!(plan.session().cloned().is_none() && hops(&plan)[0].mfa_serial.is_some());
     // A second hop's MFA goes with its own AssumeRole: its source is temporary credentials.
     let plan = plan_for(
         format!("[profile base]\n{KEYS}[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = base\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n{mfa}"),
         "b",
     )
     .unwrap();
-    assert!(plan.session.is_none() && plan.hops[1].mfa_serial.is_some());
+    assert!(plan.session().cloned().is_none() && hops(&plan)[1].mfa_serial.is_some());
     let plan = plan_for(
         format!("[profile base]\n{KEYS}{role}{mfa}mfa_session_duration = 8h\n"),
         "r",
     )
     .unwrap();
-    assert_eq!(plan.session.unwrap().duration_seconds, 28_800);
+    assert_eq!(plan.session().cloned().unwrap().duration_seconds, 28_800);
     assert!(
         plan_for(
             format!("[profile base]\n{KEYS}{role}{mfa}mfa_session_duration = 48h\n"),

@@ -1,0 +1,38 @@
+//! The AWS service: the one owner of the async runtime. A cache hit builds none; the first step
+//! that must call AWS builds it, and every later call in this process reuses it.
+
+use crate::error::{Error, Result};
+use std::cell::OnceCell;
+use std::future::Future;
+
+#[derive(Debug, Default)]
+pub struct Aws {
+    runtime: OnceCell<tokio::runtime::Runtime>,
+}
+
+impl Aws {
+    /// Build the runtime if it is not yet built; call before [`Aws::block_on`].
+    pub fn ready(&self) -> Result<()> {
+        if self.runtime.get().is_none() {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|source| Error::Io {
+                    what: "cannot start the async runtime".into(),
+                    source,
+                })?;
+            let _ = self.runtime.set(rt);
+        }
+        Ok(())
+    }
+
+    /// Run one AWS call to completion: the only `block_on` in the crate, so callers stay
+    /// synchronous. (A caller that is itself async, such as a credential server, will need an
+    /// async entry beside this one.)
+    pub fn block_on<F: Future>(&self, call: F) -> F::Output {
+        self.runtime
+            .get()
+            .expect("`Aws::ready` is called before any AWS call")
+            .block_on(call)
+    }
+}
