@@ -22,6 +22,7 @@ pub mod cmd;
 pub mod context;
 pub mod credentials;
 pub mod error;
+pub mod mfa;
 pub mod obtain;
 pub mod process;
 pub mod prompt;

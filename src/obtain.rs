@@ -7,14 +7,14 @@
 //! prompt, call STS, write. N processes that miss at once make one call per step.
 
 use crate::aws::chain::{CachePolicy, Plan, Step};
-use crate::aws::service::Aws;
-use crate::aws::sts::{self, Issued, Target};
-use crate::cache::{Cache, Key, Lookup, SharedFailure, mfa_code_hash};
+use crate::aws::sts::{self, Issued, StsCalls, Target};
+use crate::cache::{Cache, Key, Lookup, SharedFailure};
 use crate::context::Context;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result, StsFailure};
+use crate::mfa::MfaCodes;
 use crate::process;
-use crate::prompt::{Terminal, is_mfa_code};
+use crate::prompt::Prompt;
 use crate::secret::Secret;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -24,11 +24,6 @@ pub struct Options {
     /// `--mfa-code`.
     pub mfa_code: Option<Secret<String>>,
 }
-
-/// How many codes a person may type before rolecall gives up.
-const MFA_TRIES: u32 = 3;
-/// A TOTP code's lifetime.
-const TOTP_WINDOW: u64 = 30;
 
 /// The cache key of every step (`None` where the step is not cached on disk): everything that
 /// changes its answer, from the base's identity on. A key is a chain prefix, so a hit on the last
@@ -61,7 +56,8 @@ pub fn obtain(
     plan: &Plan,
     opts: &Options,
     cache: &Cache,
-    aws: &Aws,
+    calls: &dyn StsCalls,
+    prompt: &mut dyn Prompt,
 ) -> Result<Obtained> {
     let keys = cache_keys(plan);
     let entry = keys.last().cloned().flatten().map(|k| k.hash);
@@ -84,11 +80,11 @@ pub fn obtain(
         }
     }
 
-    let mut mfa = MfaCodes::new(ctx, opts, cache, &plan.profile);
+    let mut mfa = MfaCodes::new(ctx, opts, cache, &plan.profile, prompt);
     for (step, key) in plan.steps.iter().zip(&keys).skip(start) {
         creds = Some(match key {
-            Some(key) => run_cached(ctx, plan, step, key, creds.as_ref(), cache, aws, &mut mfa)?,
-            None => run_step(ctx, plan, step, creds.as_ref(), cache, aws, &mut mfa)?.0,
+            Some(key) => run_cached(ctx, plan, step, key, creds.as_ref(), cache, calls, &mut mfa)?,
+            None => run_step(ctx, plan, step, creds.as_ref(), cache, calls, &mut mfa)?.0,
         });
     }
     Ok(Obtained {
@@ -107,12 +103,12 @@ fn run_cached(
     key: &Key,
     source: Option<&Credentials>,
     cache: &Cache,
-    aws: &Aws,
+    calls: &dyn StsCalls,
     mfa: &mut MfaCodes<'_>,
 ) -> Result<Credentials> {
     let doing = format!("{} for profile `{}`", step.describe(), plan.profile);
     let asked_at = ctx.now();
-    let lock = cache.lock(key, &doing)?;
+    let lock = cache.lock(key, &doing, &mut *mfa.prompt)?;
     match cache.read(key, ctx.now()) {
         Lookup::Fresh(c) => {
             ctx.debug(format_args!(
@@ -133,7 +129,7 @@ fn run_cached(
             help: f.help,
         });
     }
-    let (credentials, skew) = match run_step(ctx, plan, step, source, cache, aws, mfa) {
+    let (credentials, skew) = match run_step(ctx, plan, step, source, cache, calls, mfa) {
         Ok(v) => v,
         Err(e) => {
             if lock.is_some() && e.is_shared_with_waiters() {
@@ -170,14 +166,14 @@ fn run_step(
     step: &Step,
     source: Option<&Credentials>,
     cache: &Cache,
-    aws: &Aws,
+    calls: &dyn StsCalls,
     mfa: &mut MfaCodes<'_>,
 ) -> Result<(Credentials, sts::Skew)> {
     if !step.signs_with_previous() {
         return base_credentials(ctx, plan, step).map(|c| (c, sts::Skew::Unknown));
     }
     let source = source.expect("a signing step follows the base");
-    let issued = fetch_step(ctx, plan, aws, source, step, mfa)?;
+    let issued = fetch_step(ctx, plan, calls, source, step, mfa)?;
     accept(ctx, cache, step, issued)
 }
 
@@ -255,12 +251,11 @@ fn accept(
 fn fetch_step(
     ctx: &Context,
     plan: &Plan,
-    aws: &Aws,
+    calls: &dyn StsCalls,
     source: &Credentials,
     step: &Step,
     mfa: &mut MfaCodes<'_>,
 ) -> Result<Issued> {
-    aws.ready()?;
     let region = plan
         .sts_region
         .clone()
@@ -279,13 +274,13 @@ fn fetch_step(
                 s.mfa_process.as_deref(),
                 &to_error,
                 |code| {
-                    aws.block_on(sts::get_session_token(
+                    calls.get_session_token(
                         source,
                         &target,
                         &s.mfa_serial,
                         code,
                         s.duration_seconds,
-                    ))
+                    )
                 },
             )
         }
@@ -302,23 +297,15 @@ fn fetch_step(
             let to_error =
                 |f: sts::Failure| sts_error(&hop.profile, Some(&hop.role_arn), &target, f);
             match &hop.mfa_serial {
-                None => aws
-                    .block_on(sts::assume_role(source, &target, hop, &session_name, None))
+                None => calls
+                    .assume_role(source, &target, hop, &session_name, None)
                     .map_err(to_error),
                 Some(serial) => mfa.with_code(
                     &hop.profile,
                     serial,
                     hop.mfa_process.as_deref(),
                     &to_error,
-                    |code| {
-                        aws.block_on(sts::assume_role(
-                            source,
-                            &target,
-                            hop,
-                            &session_name,
-                            Some(code),
-                        ))
-                    },
+                    |code| calls.assume_role(source, &target, hop, &session_name, Some(code)),
                 ),
             }
         }
@@ -397,197 +384,6 @@ fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Result<Credentia
         Step::MfaSession(_) | Step::AssumeRole(_) => {
             unreachable!("only a base makes credentials without a source")
         }
-    }
-}
-
-/// Where MFA codes come from, in order: `--mfa-code`, `ROLECALL_MFA_CODE`, the profile's
-/// `mfa_process`, the terminal. Guards against sending a code twice (AWS rejects reuse).
-struct MfaCodes<'a> {
-    ctx: &'a Context,
-    opts: &'a Options,
-    cache: &'a Cache,
-    /// The profile asked for, which every command started carries in its recursion guard.
-    resolving: &'a str,
-    terminal: Option<Option<Terminal>>,
-}
-
-enum Source<'s> {
-    Given(Secret<String>, &'static str),
-    Process(&'s str),
-    Terminal,
-}
-
-impl<'a> MfaCodes<'a> {
-    fn new(ctx: &'a Context, opts: &'a Options, cache: &'a Cache, resolving: &'a str) -> Self {
-        MfaCodes {
-            ctx,
-            opts,
-            cache,
-            resolving,
-            terminal: None,
-        }
-    }
-
-    fn terminal(&mut self) -> Option<&mut Terminal> {
-        self.terminal.get_or_insert_with(Terminal::open).as_mut()
-    }
-
-    /// Say something to the person: on the terminal if there is one, else on stderr.
-    fn tell(&mut self, line: &str) {
-        match self.terminal() {
-            Some(t) => t.say(line),
-            None => self.ctx.warn(format_args!("{line}")),
-        }
-    }
-
-    fn window(&self) -> u64 {
-        self.ctx
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-            / TOTP_WINDOW
-    }
-
-    fn reused(&self, serial: &str, code: &str) -> bool {
-        if !self.cache.enabled {
-            return false;
-        }
-        match self.cache.last_mfa_use(serial) {
-            Some((window, hash)) => {
-                hash == mfa_code_hash(serial, code) && self.window().saturating_sub(window) <= 1
-            }
-            None => false,
-        }
-    }
-
-    /// Run `call` with a code for `serial`, asking again (terminal only) when STS says it was wrong.
-    fn with_code<T>(
-        &mut self,
-        profile: &str,
-        serial: &str,
-        mfa_process: Option<&str>,
-        to_error: &dyn Fn(sts::Failure) -> Error,
-        mut call: impl FnMut(&Secret<String>) -> Result<T, sts::Failure>,
-    ) -> Result<T> {
-        let source = if let Some(code) = &self.opts.mfa_code {
-            Source::Given(code.clone(), "`--mfa-code`")
-        } else if let Some(code) = self.ctx.var("ROLECALL_MFA_CODE") {
-            Source::Given(Secret::from(code), "`ROLECALL_MFA_CODE`")
-        } else if let Some(process) = mfa_process {
-            Source::Process(process)
-        } else if self.terminal().is_some() {
-            Source::Terminal
-        } else {
-            return Err(Error::MfaNoTerminal {
-                profile: profile.to_owned(),
-                serial: serial.to_owned(),
-            });
-        };
-        let bad_code = |origin| Error::MfaBadCode {
-            profile: profile.to_owned(),
-            origin,
-        };
-        let mut failures = 0;
-        loop {
-            let code = match &source {
-                Source::Given(code, origin) => {
-                    if !is_mfa_code(code.expose()) {
-                        return Err(bad_code(origin));
-                    }
-                    if self.reused(serial, code.expose()) {
-                        return Err(Error::MfaCodeReused {
-                            profile: profile.to_owned(),
-                        });
-                    }
-                    code.clone()
-                }
-                Source::Process(command) => self.code_from_process(profile, serial, command)?,
-                Source::Terminal => {
-                    let prompt = format!("MFA code for `{serial}` (profile `{profile}`): ");
-                    let Some(line) = self.terminal().and_then(|t| t.ask(&prompt)) else {
-                        return Err(Error::MfaNoTerminal {
-                            profile: profile.to_owned(),
-                            serial: serial.to_owned(),
-                        });
-                    };
-                    if !is_mfa_code(&line) {
-                        failures += 1;
-                        if failures >= MFA_TRIES {
-                            return Err(Error::MfaTriesExhausted {
-                                profile: profile.to_owned(),
-                                tries: MFA_TRIES,
-                            });
-                        }
-                        self.tell("rolecall: an MFA code is 6 digits");
-                        continue;
-                    }
-                    if self.reused(serial, &line) {
-                        self.tell("rolecall: that code was just used, and AWS rejects a code used twice; enter the next one");
-                        continue;
-                    }
-                    Secret::from(line.as_str())
-                }
-            };
-            match call(&code) {
-                Ok(v) => {
-                    if self.cache.enabled {
-                        self.cache.record_mfa_use(
-                            serial,
-                            self.window(),
-                            &mfa_code_hash(serial, code.expose()),
-                        );
-                    }
-                    return Ok(v);
-                }
-                Err(f)
-                    if f.kind == StsFailure::WrongMfaCode && matches!(source, Source::Terminal) =>
-                {
-                    failures += 1;
-                    if failures >= MFA_TRIES {
-                        return Err(Error::MfaTriesExhausted {
-                            profile: profile.to_owned(),
-                            tries: MFA_TRIES,
-                        });
-                    }
-                    self.tell("rolecall: STS rejected that code; enter the next one");
-                }
-                Err(f) => return Err(to_error(f)),
-            }
-        }
-    }
-
-    /// Run `mfa_process`; if it hands back the code just used, wait for the next window and run
-    /// it again (twice at most).
-    fn code_from_process(
-        &mut self,
-        profile: &str,
-        serial: &str,
-        command: &str,
-    ) -> Result<Secret<String>> {
-        for round in 0..3 {
-            let code = process::mfa_code(self.ctx, self.resolving, profile, command)?;
-            if !self.reused(serial, code.expose()) {
-                return Ok(code);
-            }
-            if round == 2 {
-                break;
-            }
-            let now = self
-                .ctx
-                .now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            let wait = TOTP_WINDOW - now % TOTP_WINDOW + 1;
-            self.tell(&format!(
-                "rolecall: the MFA code was just used; waiting {wait} s for the next one"
-            ));
-            std::thread::sleep(Duration::from_secs(wait));
-        }
-        Err(Error::MfaCodeReused {
-            profile: profile.to_owned(),
-        })
     }
 }
 

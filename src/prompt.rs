@@ -7,6 +7,67 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use zeroize::Zeroizing;
 
+/// Where rolecall talks to the person: MFA codes, "waiting for" lines, later device codes. The
+/// terminal in use, a script in tests.
+pub trait Prompt: std::fmt::Debug {
+    /// Whether there is someone to ask.
+    fn available(&mut self) -> bool;
+    fn say(&mut self, line: &str);
+    /// Ask and read one line, not echoed back into any log; `None` when there is no answer.
+    fn ask_secret(&mut self, prompt: &str) -> Option<Zeroizing<String>>;
+}
+
+/// The controlling terminal, opened the first time it is needed (a cache hit never opens it).
+#[derive(Debug, Default)]
+pub struct Tty {
+    opened: Option<Option<Terminal>>,
+}
+
+impl Tty {
+    fn terminal(&mut self) -> Option<&mut Terminal> {
+        self.opened.get_or_insert_with(Terminal::open).as_mut()
+    }
+}
+
+impl Prompt for Tty {
+    fn available(&mut self) -> bool {
+        self.terminal().is_some()
+    }
+
+    fn say(&mut self, line: &str) {
+        if let Some(t) = self.terminal() {
+            t.say(line);
+        }
+    }
+
+    fn ask_secret(&mut self, prompt: &str) -> Option<Zeroizing<String>> {
+        self.terminal()?.ask(prompt)
+    }
+}
+
+/// A prompt that answers from a script and records what it was told (unit tests).
+#[derive(Debug, Default)]
+pub struct Scripted {
+    pub answers: std::collections::VecDeque<String>,
+    pub said: Vec<String>,
+    pub asked: Vec<String>,
+}
+
+impl Prompt for Scripted {
+    fn available(&mut self) -> bool {
+        true
+    }
+
+    fn say(&mut self, line: &str) {
+        self.said.push(line.to_owned());
+    }
+
+    fn ask_secret(&mut self, prompt: &str) -> Option<Zeroizing<String>> {
+        self.asked.push(prompt.to_owned());
+        self.answers.pop_front().map(Zeroizing::new)
+    }
+}
+
 #[derive(Debug)]
 pub struct Terminal {
     input: BufReader<File>,

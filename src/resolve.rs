@@ -11,6 +11,7 @@ use crate::context::{Context, MAX_DEPTH};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::obtain::{self, Options};
+use crate::prompt::Tty;
 use crate::secret::Secret;
 
 /// What a caller asks for.
@@ -91,7 +92,8 @@ impl<'a> Resolver<'a> {
         let opts = Options {
             mfa_code: req.mfa_code.clone(),
         };
-        let obtained = obtain::obtain(ctx, &plan, &opts, &cache, &self.aws)?;
+        let mut prompt = Tty::default();
+        let obtained = obtain::obtain(ctx, &plan, &opts, &cache, &self.aws, &mut prompt)?;
         let session = Session {
             profile: plan.profile.clone(),
             region: plan.region.clone(),

@@ -1,7 +1,11 @@
 //! The AWS service: the one owner of the async runtime. A cache hit builds none; the first step
 //! that must call AWS builds it, and every later call in this process reuses it.
 
-use crate::error::{Error, Result};
+use crate::aws::chain::RoleHop;
+use crate::aws::sts::{self, Failure, Issued, StsCalls, Target};
+use crate::credentials::Credentials;
+use crate::error::{Error, Result, StsFailure};
+use crate::secret::Secret;
 use std::cell::OnceCell;
 use std::future::Future;
 
@@ -34,5 +38,44 @@ impl Aws {
             .get()
             .expect("`Aws::ready` is called before any AWS call")
             .block_on(call)
+    }
+}
+
+impl StsCalls for Aws {
+    fn assume_role(
+        &self,
+        source: &Credentials,
+        target: &Target,
+        hop: &RoleHop,
+        session_name: &str,
+        code: Option<&Secret<String>>,
+    ) -> Result<Issued, Failure> {
+        self.ready().map_err(runtime_failure)?;
+        self.block_on(sts::assume_role(source, target, hop, session_name, code))
+    }
+
+    fn get_session_token(
+        &self,
+        source: &Credentials,
+        target: &Target,
+        serial: &str,
+        code: &Secret<String>,
+        duration_seconds: i32,
+    ) -> Result<Issued, Failure> {
+        self.ready().map_err(runtime_failure)?;
+        self.block_on(sts::get_session_token(
+            source,
+            target,
+            serial,
+            code,
+            duration_seconds,
+        ))
+    }
+}
+
+fn runtime_failure(e: Error) -> Failure {
+    Failure {
+        kind: StsFailure::Service,
+        message: e.to_string(),
     }
 }

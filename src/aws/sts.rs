@@ -26,6 +26,28 @@ const MAX_STS_LIFE: Duration = Duration::from_secs(36 * 3600);
 /// An STS answer is a few KiB; a body far larger is not one, and is not read.
 const MAX_BODY: u64 = 1 << 20;
 
+/// The STS calls a walk makes: [`crate::aws::service::Aws`] makes them for real, unit tests
+/// answer them from a script.
+pub trait StsCalls {
+    fn assume_role(
+        &self,
+        source: &Credentials,
+        target: &Target,
+        hop: &RoleHop,
+        session_name: &str,
+        code: Option<&Secret<String>>,
+    ) -> Result<Issued, Failure>;
+
+    fn get_session_token(
+        &self,
+        source: &Credentials,
+        target: &Target,
+        serial: &str,
+        code: &Secret<String>,
+        duration_seconds: i32,
+    ) -> Result<Issued, Failure>;
+}
+
 /// Where and as whom to call STS.
 #[derive(Debug, Clone)]
 pub struct Target {

@@ -7,7 +7,7 @@
 #![allow(clippy::disallowed_methods)]
 
 use crate::error::{DirRole, Error, Result};
-use crate::prompt::Terminal;
+use crate::prompt::Prompt;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -31,7 +31,13 @@ impl Drop for StepLock {
 
 /// Take the lock at `path`, waiting up to `timeout`. `doing` describes the step for waiters;
 /// `verbose` also reports waits on stderr.
-pub fn acquire(path: &Path, doing: &str, timeout: Duration, verbose: bool) -> Result<StepLock> {
+pub fn acquire(
+    path: &Path,
+    doing: &str,
+    timeout: Duration,
+    verbose: bool,
+    prompt: &mut dyn Prompt,
+) -> Result<StepLock> {
     let io = |source| Error::Io {
         what: format!("cannot open the lock file {}", path.display()),
         source,
@@ -76,8 +82,8 @@ pub fn acquire(path: &Path, doing: &str, timeout: Duration, verbose: bool) -> Re
             told = true;
             let holder = read_holder(&mut file, doing);
             let line = format!("rolecall: waiting for {holder}");
-            if let Some(mut tty) = Terminal::open() {
-                tty.say(&line);
+            if prompt.available() {
+                prompt.say(&line);
             }
             if verbose {
                 eprintln!("{line}");

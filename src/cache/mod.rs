@@ -15,6 +15,7 @@ pub mod lock;
 use crate::context::{Context, warn};
 use crate::credentials::{Credentials, format_rfc3339, parse_rfc3339};
 use crate::error::{DirRole, Error, Result};
+use crate::prompt::Prompt;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -159,6 +160,14 @@ pub fn hint_id(profile: &str, files: &[PathBuf], env_fingerprint: &str) -> Optio
     }
     d.push_str(env_fingerprint);
     Some(format!("{:032x}", fnv1a_128(d.as_bytes())))
+}
+
+/// The TOTP guard's record for one MFA device: the 30-second window of the last code used, and
+/// a hash of that code with the serial (never the code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaMarker {
+    pub window: u64,
+    pub code: String,
 }
 
 /// A fetch that failed under a step's lock, as the processes waiting for that lock see it. Holds
@@ -392,7 +401,12 @@ impl Cache {
     /// Take the step lock for `key`. `None` when there is no lock to take: the cache is off, or
     /// the lock directory is unusable (reported once; that costs single flight, not the
     /// credentials). Only a timeout is an error.
-    pub fn lock(&self, key: &Key, doing: &str) -> Result<Option<lock::StepLock>> {
+    pub fn lock(
+        &self,
+        key: &Key,
+        doing: &str,
+        prompt: &mut dyn Prompt,
+    ) -> Result<Option<lock::StepLock>> {
         if !self.enabled {
             return Ok(None);
         }
@@ -409,7 +423,7 @@ impl Cache {
             return Ok(None);
         }
         let path = self.lock_dir.join(format!("{}.lock", key.hash));
-        match lock::acquire(&path, doing, self.lock_timeout, self.verbose) {
+        match lock::acquire(&path, doing, self.lock_timeout, self.verbose, prompt) {
             Ok(l) => Ok(Some(l)),
             Err(e @ Error::LockTimeout { .. }) => Err(e),
             Err(e) => {
@@ -522,15 +536,14 @@ impl Cache {
         cleared
     }
 
-    /// The last MFA code used for `serial`: (30-second window, hash of serial and code).
-    pub fn last_mfa_use(&self, serial: &str) -> Option<(u64, String)> {
+    /// The last MFA code used for `serial`, as the TOTP guard recorded it.
+    pub fn last_mfa_use(&self, serial: &str) -> Option<MfaMarker> {
         if !self.readable() {
             return None;
         }
         let name = format!("mfa-{:032x}.json", fnv1a_128(serial.as_bytes()));
         let buf = read_private(&self.dir.join(name)).ok()??;
-        let v: serde_json::Value = serde_json::from_slice(&buf).ok()?;
-        Some((v["window"].as_u64()?, v["code"].as_str()?.to_owned()))
+        serde_json::from_slice(&buf).ok()
     }
 
     pub fn record_mfa_use(&self, serial: &str, window: u64, code_hash: &str) {
@@ -538,8 +551,13 @@ impl Cache {
             return;
         }
         let name = format!("mfa-{:032x}.json", fnv1a_128(serial.as_bytes()));
-        let body = serde_json::json!({ "window": window, "code": code_hash }).to_string();
-        let _ = atomic::write(&self.dir, &name, body.as_bytes());
+        let marker = MfaMarker {
+            window,
+            code: code_hash.to_owned(),
+        };
+        if let Ok(body) = serde_json::to_vec(&marker) {
+            let _ = atomic::write(&self.dir, &name, &body);
+        }
     }
 }
 
