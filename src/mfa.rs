@@ -118,12 +118,13 @@ impl<'a> MfaCodes<'a> {
         } else if self.prompt.available() {
             Source::Prompt
         } else {
-            return Err(Error::MfaNoTerminal {
+            return Err(MfaError::NoTerminal {
                 profile: profile.to_owned(),
                 serial: serial.to_owned(),
-            });
+            }
+            .into());
         };
-        let bad_code = |origin| Error::MfaBadCode {
+        let bad_code = |origin| MfaError::BadCode {
             profile: profile.to_owned(),
             origin,
         };
@@ -132,12 +133,13 @@ impl<'a> MfaCodes<'a> {
             let code = match &source {
                 Source::Given(code, origin) => {
                     if !is_mfa_code(code.expose()) {
-                        return Err(bad_code(origin));
+                        return Err(bad_code(origin).into());
                     }
                     if self.reused(serial, code.expose()) {
-                        return Err(Error::MfaCodeReused {
+                        return Err(MfaError::CodeReused {
                             profile: profile.to_owned(),
-                        });
+                        }
+                        .into());
                     }
                     code.clone()
                 }
@@ -145,18 +147,20 @@ impl<'a> MfaCodes<'a> {
                 Source::Prompt => {
                     let prompt = format!("MFA code for `{serial}` (profile `{profile}`): ");
                     let Some(line) = self.prompt.ask_secret(&prompt) else {
-                        return Err(Error::MfaNoTerminal {
+                        return Err(MfaError::NoTerminal {
                             profile: profile.to_owned(),
                             serial: serial.to_owned(),
-                        });
+                        }
+                        .into());
                     };
                     if !is_mfa_code(&line) {
                         failures += 1;
                         if failures >= MFA_TRIES {
-                            return Err(Error::MfaTriesExhausted {
+                            return Err(MfaError::TriesExhausted {
                                 profile: profile.to_owned(),
                                 tries: MFA_TRIES,
-                            });
+                            }
+                            .into());
                         }
                         self.tell("rolecall: an MFA code is 6 digits");
                         continue;
@@ -178,10 +182,11 @@ impl<'a> MfaCodes<'a> {
                 {
                     failures += 1;
                     if failures >= MFA_TRIES {
-                        return Err(Error::MfaTriesExhausted {
+                        return Err(MfaError::TriesExhausted {
                             profile: profile.to_owned(),
                             tries: MFA_TRIES,
-                        });
+                        }
+                        .into());
                     }
                     self.tell("rolecall: STS rejected that code; enter the next one");
                 }
@@ -218,8 +223,79 @@ impl<'a> MfaCodes<'a> {
             ));
             std::thread::sleep(Duration::from_secs(wait));
         }
-        Err(Error::MfaCodeReused {
+        Err(MfaError::CodeReused {
             profile: profile.to_owned(),
+        }
+        .into())
+    }
+}
+
+/// Getting an MFA code failed.
+#[derive(Debug)]
+pub enum MfaError {
+    NoTerminal {
+        profile: String,
+        serial: String,
+    },
+    BadCode {
+        profile: String,
+        origin: &'static str,
+    },
+    TriesExhausted {
+        profile: String,
+        tries: u32,
+    },
+    Process {
+        profile: String,
+        message: String,
+    },
+    /// The code offered is the one just used; AWS rejects a TOTP code used twice.
+    CodeReused {
+        profile: String,
+    },
+}
+
+impl std::fmt::Display for MfaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MfaError::NoTerminal { profile, serial } => write!(
+                f,
+                "profile `{profile}` needs an MFA code for `{serial}` but no terminal is available"
+            ),
+            MfaError::BadCode { profile, origin } => write!(
+                f,
+                "the MFA code from {origin} for profile `{profile}` is not 6 digits"
+            ),
+            MfaError::TriesExhausted { profile, tries } => {
+                write!(f, "profile `{profile}`: MFA code rejected {tries} times")
+            }
+            MfaError::Process { profile, message } => {
+                write!(f, "`mfa_process` of profile `{profile}` failed: {message}")
+            }
+            MfaError::CodeReused { profile } => write!(
+                f,
+                "the MFA code for profile `{profile}` was already used; AWS rejects a code used twice"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MfaError {}
+
+impl crate::error::Explain for MfaError {
+    fn help(&self) -> Option<String> {
+        Some(match self {
+            MfaError::NoTerminal { .. } => {
+                "run it once in a terminal, or pass `--mfa-code`, set `ROLECALL_MFA_CODE`, or set `mfa_process` in the profile".into()
+            }
+            MfaError::BadCode { .. } => "an MFA code is the 6 digits your device shows now".into(),
+            MfaError::TriesExhausted { .. } => {
+                "check that the device is the one named by `mfa_serial` and that this machine's clock is right".into()
+            }
+            MfaError::Process { .. } => "run the profile's `mfa_process` by hand to see why".into(),
+            MfaError::CodeReused { .. } => {
+                "wait for your device to show the next code (at most 30 seconds)".into()
+            }
         })
     }
 }

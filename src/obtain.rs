@@ -11,7 +11,7 @@ use crate::aws::sts::{self, Issued, StsCalls, Target};
 use crate::cache::{Cache, Key, Lookup, SharedFailure};
 use crate::context::Context;
 use crate::credentials::Credentials;
-use crate::error::{Error, Result, StsFailure};
+use crate::error::{CacheError, Error, ProfileError, Result, StsError, StsFailure};
 use crate::mfa::MfaCodes;
 use crate::process;
 use crate::prompt::Prompt;
@@ -123,11 +123,12 @@ fn run_cached(
     if lock.as_ref().is_some_and(|l| l.waited)
         && let Some(f) = cache.failure_since(key, asked_at)
     {
-        return Err(Error::Shared {
+        return Err(CacheError::Shared {
             pid: f.pid,
             message: f.message,
             help: f.help,
-        });
+        }
+        .into());
     }
     let (credentials, skew) = match run_step(ctx, plan, step, source, cache, calls, mfa) {
         Ok(v) => v,
@@ -188,11 +189,14 @@ fn accept(
 ) -> Result<(Credentials, sts::Skew)> {
     let now = ctx.now();
     let (credentials, skew) = issued.judged(now);
-    let fail = |failure, message: String| Error::Sts {
-        profile: step.profile().to_owned(),
-        role_arn: step.role_arn().map(str::to_owned),
-        failure,
-        message,
+    let fail = |failure, message: String| -> Error {
+        StsError {
+            profile: step.profile().to_owned(),
+            role_arn: step.role_arn().map(str::to_owned),
+            failure,
+            message,
+        }
+        .into()
     };
     credentials.check_text().map_err(|field| {
         fail(
@@ -338,12 +342,13 @@ fn sts_error(profile: &str, role_arn: Option<&str>, target: &Target, f: sts::Fai
         }
         _ => f.message,
     };
-    Error::Sts {
+    StsError {
         profile: profile.to_owned(),
         role_arn: role_arn.map(str::to_owned),
         failure: f.kind,
         message,
     }
+    .into()
 }
 
 fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Result<Credentials> {
@@ -357,7 +362,7 @@ fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Result<Credentia
                 expiration: None,
                 account_id: plan.account_id.clone(),
             };
-            creds.check_text().map_err(|field| Error::InvalidProfile {
+            creds.check_text().map_err(|field| ProfileError::Invalid {
                 profile: profile.clone(),
                 message: format!("its keys hold a NUL byte (in `{field}`)"),
                 help: "remove the NUL byte from the config or credentials file".into(),
@@ -366,9 +371,10 @@ fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Result<Credentia
         }
         Step::Environment { profile, keys } => {
             let Some(keys) = keys else {
-                return Err(Error::EnvironmentKeysMissing {
+                return Err(ProfileError::EnvironmentKeysMissing {
                     profile: profile.clone(),
-                });
+                }
+                .into());
             };
             Ok(Credentials {
                 access_key_id: keys.access_key_id.clone(),

@@ -20,7 +20,7 @@
 use crate::cache::parse_duration;
 use crate::context::{ACTIVE_PROFILES_VAR, Context};
 use crate::credentials::Credentials;
-use crate::error::{Error, Result};
+use crate::error::{Error, MfaError, Result};
 use crate::prompt::is_mfa_code;
 use crate::protocol;
 use crate::secret::Secret;
@@ -102,8 +102,8 @@ impl Kind {
     fn error(self, profile: &str, message: String) -> Error {
         let profile = profile.to_owned();
         match self {
-            Kind::CredentialProcess => Error::CredentialProcess { profile, message },
-            Kind::MfaProcess => Error::MfaProcess { profile, message },
+            Kind::CredentialProcess => SourceError { profile, message }.into(),
+            Kind::MfaProcess => MfaError::Process { profile, message }.into(),
         }
     }
 }
@@ -159,10 +159,11 @@ pub fn mfa_code(
             "it exited without printing a 6-digit code, and a background process it started kept its output open".into(),
         ));
     }
-    Err(Error::MfaBadCode {
+    Err(MfaError::BadCode {
         profile: profile.to_owned(),
         origin: "`mfa_process`",
-    })
+    }
+    .into())
 }
 
 /// What a command left behind once it exited successfully.
@@ -639,6 +640,30 @@ fn size(bytes: usize) -> String {
     }
 }
 
+/// A profile's `credential_process` failed or printed something unusable.
+#[derive(Debug)]
+pub struct SourceError {
+    pub profile: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`credential_process` of profile `{}` failed: {}",
+            self.profile, self.message
+        )
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+impl crate::error::Explain for SourceError {
+    fn help(&self) -> Option<String> {
+        Some("run the profile's `credential_process` command by hand to see its output".into())
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use crate::aws::service::Aws;
 use crate::cache::{Cache, Hint, Lookup, hint_id};
 use crate::context::{Context, MAX_DEPTH};
 use crate::credentials::Credentials;
-use crate::error::{Error, Result};
+use crate::error::{Error, ProfileError, Result};
 use crate::obtain::{self, Options};
 use crate::prompt::Tty;
 use crate::secret::Secret;
@@ -77,7 +77,7 @@ impl<'a> Resolver<'a> {
         }
         let profiles = Profiles::load(ctx)?;
         if profile == "default" && profiles.get("default").is_none() && profiles.is_empty() {
-            return Err(Error::NoProfileNamed);
+            return Err(ProfileError::NoProfileNamed.into());
         }
         let plan = chain::resolve(&profiles, profile, &env)?;
         ctx.debug(format_args!(

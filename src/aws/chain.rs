@@ -7,7 +7,8 @@
 
 use crate::aws::config::{Profile, Profiles};
 use crate::aws::env::EnvInputs;
-use crate::error::{Error, Result};
+/// Chain resolution fails only with a [`ProfileError`].
+type Result<T, E = ProfileError> = std::result::Result<T, E>;
 use crate::secret::Secret;
 
 /// What `resolve` makes of a profile: the steps that produce its credentials, base first.
@@ -221,7 +222,7 @@ const DURATION_RANGE: std::ops::RangeInclusive<i32> = 900..=43_200;
 
 /// Resolve `name` into a plan, with the environment as `env` describes it.
 pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan> {
-    let top = profiles.get(name).ok_or_else(|| Error::ProfileNotFound {
+    let top = profiles.get(name).ok_or_else(|| ProfileError::NotFound {
         profile: name.to_owned(),
         referenced_by: None,
     })?;
@@ -239,7 +240,7 @@ pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan>
         match examine(current, &top, &visited, &mut hops, env)? {
             Next::Done(base) => break (base, current.get("aws_account_id").map(str::to_owned)),
             Next::Source(src) => {
-                let next = profiles.get(&src).ok_or_else(|| Error::ProfileNotFound {
+                let next = profiles.get(&src).ok_or_else(|| ProfileError::NotFound {
                     profile: src.clone(),
                     referenced_by: Some(current.name().to_owned()),
                 })?;
@@ -330,14 +331,14 @@ fn examine(
                 if let Some(pos) = visited.iter().position(|v| v == src) {
                     let mut cycle = visited[pos..].to_vec();
                     cycle.push(src.to_owned());
-                    return Err(Error::ChainLoop { cycle });
+                    return Err(ProfileError::Loop { cycle });
                 }
                 return Ok(Next::Source(src.to_owned()));
             }
             (None, Some(cs)) => return Ok(Next::Done(credential_source_base(current, cs, env)?)),
             (None, None) => {
                 if current.get("web_identity_token_file").is_some() {
-                    return Err(Error::Unsupported {
+                    return Err(ProfileError::Unsupported {
                         profile: current.name().to_owned(),
                         what: "`web_identity_token_file`".into(),
                     });
@@ -362,7 +363,7 @@ fn examine(
         }));
     }
     if current.get("sso_start_url").is_some() || current.get("sso_session").is_some() {
-        return Err(Error::Unsupported {
+        return Err(ProfileError::Unsupported {
             profile: current.name().to_owned(),
             what: "IAM Identity Center (`sso_session` / `sso_start_url`)".into(),
         });
@@ -373,7 +374,7 @@ fn examine(
             command: command.to_owned(),
         }));
     }
-    Err(Error::NoCredentials {
+    Err(ProfileError::NoCredentials {
         profile: current.name().to_owned(),
     })
 }
@@ -420,8 +421,8 @@ fn mfa_session(profiles: &Profiles, first: &mut RoleHop) -> Result<Option<Sessio
     }))
 }
 
-fn invalid(p: &Profile, message: &str, help: &str) -> Error {
-    Error::InvalidProfile {
+fn invalid(p: &Profile, message: &str, help: &str) -> ProfileError {
+    ProfileError::Invalid {
         profile: p.name().to_owned(),
         message: message.to_owned(),
         help: help.to_owned(),
@@ -462,7 +463,7 @@ fn credential_source_base(p: &Profile, source: &str, env: &EnvInputs) -> Result<
                 _ => None,
             },
         }),
-        "Ec2InstanceMetadata" | "EcsContainer" => Err(Error::Unsupported {
+        "Ec2InstanceMetadata" | "EcsContainer" => Err(ProfileError::Unsupported {
             profile: p.name().to_owned(),
             what: format!("`credential_source = {source}`"),
         }),
@@ -529,5 +530,100 @@ fn valid_session_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"+=,.@-_".contains(&b))
 }
 
+/// What is wrong with the profiles asked for or their chain.
+#[derive(Debug)]
+pub enum ProfileError {
+    /// No profile was named, `AWS_PROFILE` is unset and there is no `default` profile.
+    NoProfileNamed,
+    NotFound {
+        profile: String,
+        referenced_by: Option<String>,
+    },
+    /// `source_profile` references form a cycle; the names in order, first repeated at the end.
+    Loop {
+        cycle: Vec<String>,
+    },
+    /// A profile's keys contradict each other or hold a bad value.
+    Invalid {
+        profile: String,
+        message: String,
+        help: String,
+    },
+    NoCredentials {
+        profile: String,
+    },
+    /// A documented AWS feature rolecall does not implement yet.
+    Unsupported {
+        profile: String,
+        what: String,
+    },
+    EnvironmentKeysMissing {
+        profile: String,
+    },
+}
+
+impl std::fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProfileError::NoProfileNamed => write!(f, "no profile named and no `default` profile"),
+            ProfileError::NotFound {
+                profile,
+                referenced_by,
+            } => write!(
+                f,
+                "profile `{profile}` not found{}",
+                crate::error::profile_ref(referenced_by)
+            ),
+            ProfileError::Loop { cycle } => write!(
+                f,
+                "`source_profile` loop: {}",
+                crate::error::arrows(cycle.iter())
+            ),
+            ProfileError::Invalid {
+                profile, message, ..
+            } => write!(f, "profile `{profile}`: {message}"),
+            ProfileError::NoCredentials { profile } => write!(
+                f,
+                "profile `{profile}` has no credentials and no way to get them"
+            ),
+            ProfileError::Unsupported { profile, what } => write!(
+                f,
+                "profile `{profile}` uses {what}, which rolecall does not support yet"
+            ),
+            ProfileError::EnvironmentKeysMissing { profile } => write!(
+                f,
+                "profile `{profile}` has `credential_source = Environment` but `AWS_ACCESS_KEY_ID` or `AWS_SECRET_ACCESS_KEY` is not set"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ProfileError {}
+
+impl crate::error::Explain for ProfileError {
+    fn help(&self) -> Option<String> {
+        Some(match self {
+            ProfileError::NoProfileNamed => {
+                "name a profile (`rolecall env prod`) or set `AWS_PROFILE`".into()
+            }
+            ProfileError::NotFound { .. } => {
+                "add `[profile NAME]` to ~/.aws/config (or `[NAME]` to ~/.aws/credentials), or check the spelling".into()
+            }
+            ProfileError::Loop { .. } => {
+                "make one profile in the cycle end the chain with static keys, `credential_source` or `credential_process`".into()
+            }
+            ProfileError::Invalid { help, .. } => help.clone(),
+            ProfileError::NoCredentials { .. } => {
+                "give the profile `aws_access_key_id` and `aws_secret_access_key`, or `role_arn` with `source_profile`, or `credential_process`".into()
+            }
+            ProfileError::Unsupported { .. } => {
+                "use the AWS CLI for this profile for now, or chain from a profile rolecall supports".into()
+            }
+            ProfileError::EnvironmentKeysMissing { .. } => {
+                "export `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` before running rolecall".into()
+            }
+        })
+    }
+}
 #[cfg(test)]
 mod tests;

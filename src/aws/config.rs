@@ -32,7 +32,7 @@
 //! file, so that the user is not told a profile does not exist when its file could not be read.
 
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Read};
@@ -240,8 +240,8 @@ const MAX_FILE_MIB: u64 = 64;
 
 /// The text of a config or credentials file: empty when there is no file (or it is `/dev/null`),
 /// an error naming the file when there is one that cannot be read as text.
-fn read_file(path: &Path) -> Result<String> {
-    let fail = |what: &str| Error::Config {
+fn read_file(path: &Path) -> Result<String, ConfigError> {
+    let fail = |what: &str| ConfigError {
         message: format!("{} {what}", path.display()),
     };
     // NONBLOCK: opening a FIFO for reading would wait for a writer, possibly forever.
@@ -334,11 +334,16 @@ fn is_dev_null(meta: &std::fs::Metadata) -> bool {
 
 impl File {
     /// Check every line's syntax and note the profile sections, without allocating per line.
-    fn scan(kind: Kind, text: String, path: &str, warnings: &mut Vec<String>) -> Result<File> {
+    fn scan(
+        kind: Kind,
+        text: String,
+        path: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<File, ConfigError> {
         // botocore and aws-config both refuse such a file (its first line is neither a section
         // nor a comment to them), so rolecall refuses it too, but says why.
         if text.starts_with('\u{feff}') {
-            return Err(Error::Config {
+            return Err(ConfigError {
                 message: format!(
                     "{path} starts with a UTF-8 byte-order mark, which the AWS CLI and SDKs \
                      cannot read: save it without one"
@@ -353,7 +358,7 @@ impl File {
         let mut has_prefixed_default = false;
         let mut secrets = Vec::new();
         let mut offset = 0;
-        let error = |n: usize, message: &str| Error::Config {
+        let error = |n: usize, message: &str| ConfigError {
             message: format!("{path} line {n}: {message}"),
         };
         // Bytes, not chars: this loop sees every byte of a config that may be megabytes.
@@ -667,5 +672,25 @@ fn parse_body(body: &str, keys: &mut HashMap<String, String>) {
     }
 }
 
+/// The config or credentials file cannot be read or parsed; the message names the file and
+/// the line.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read the AWS config: {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl crate::error::Explain for ConfigError {
+    fn help(&self) -> Option<String> {
+        Some("fix the file at the place named; `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` choose other files".into())
+    }
+}
 #[cfg(test)]
 mod tests;

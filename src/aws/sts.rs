@@ -4,7 +4,6 @@
 
 use crate::aws::chain::RoleHop;
 use crate::credentials::{Credentials, account_from_arn};
-use crate::error::StsFailure;
 use crate::secret::Secret;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sts::config::interceptors::BeforeDeserializationInterceptorContextRef;
@@ -388,6 +387,87 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
+/// What kind of STS failure happened; decides the wording and the hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StsFailure {
+    AccessDenied,
+    WrongMfaCode,
+    ExpiredToken,
+    InvalidSourceKeys,
+    Throttled,
+    Unreachable,
+    Timeout,
+    Service,
+    /// The credentials STS returned are already expired by this machine's clock.
+    AlreadyExpired,
+}
+
+/// An STS call for one step failed.
+#[derive(Debug)]
+pub struct StsError {
+    pub profile: String,
+    /// `None`: the MFA session (`GetSessionToken`).
+    pub role_arn: Option<String>,
+    pub failure: StsFailure,
+    /// The service's (or transport's) own words, never a secret.
+    pub message: String,
+}
+
+impl std::fmt::Display for StsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let profile = &self.profile;
+        let what = match &self.role_arn {
+            Some(arn) => format!("cannot assume `{arn}` for profile `{profile}`"),
+            None => {
+                format!("cannot start an MFA session (GetSessionToken) for profile `{profile}`")
+            }
+        };
+        let why = match self.failure {
+            StsFailure::AccessDenied => "access denied",
+            StsFailure::WrongMfaCode => "wrong MFA code",
+            StsFailure::ExpiredToken => "the source credentials have expired",
+            StsFailure::InvalidSourceKeys => "the source credentials are not valid",
+            StsFailure::Throttled => "throttled after retries",
+            StsFailure::Unreachable => "STS endpoint unreachable",
+            StsFailure::Timeout => "timed out",
+            StsFailure::Service => "STS error",
+            StsFailure::AlreadyExpired => "the credentials it returned have already expired",
+        };
+        if self.message.is_empty() {
+            write!(f, "{what}: {why}")
+        } else {
+            write!(f, "{what}: {why}: {}", self.message)
+        }
+    }
+}
+
+impl std::error::Error for StsError {}
+
+impl crate::error::Explain for StsError {
+    fn help(&self) -> Option<String> {
+        Some(match self.failure {
+            StsFailure::AccessDenied => {
+                "check the role's trust policy, `external_id`, and that the source identity may call sts:AssumeRole".into()
+            }
+            StsFailure::WrongMfaCode => "wait for the next code and try again".into(),
+            StsFailure::ExpiredToken => {
+                "the source credentials have expired: refresh them (or the profile they come from) and try again".into()
+            }
+            StsFailure::InvalidSourceKeys => {
+                "the source access key was rejected: check it or rotate it in IAM".into()
+            }
+            StsFailure::Throttled => "STS is throttling this account: wait a little and try again".into(),
+            StsFailure::Unreachable => {
+                "check the network and `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL` or the profile's `endpoint_url`".into()
+            }
+            StsFailure::Timeout => "STS did not answer in time: check the network and try again".into(),
+            StsFailure::Service => "try again; if it persists, run with `--verbose`".into(),
+            StsFailure::AlreadyExpired => {
+                "check this machine's clock (`date -u`) against the real time".into()
+            }
+        })
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

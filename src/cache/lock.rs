@@ -6,7 +6,7 @@
 //! waiting for. An advisory lock dies with its holder, so a killed process never wedges the cache.
 #![allow(clippy::disallowed_methods)]
 
-use crate::error::{DirRole, Error, Result};
+use crate::error::{CacheError, DirRole, Error, Result};
 use crate::prompt::Prompt;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -56,10 +56,13 @@ pub fn acquire(
         .map_err(io)?;
     // The holder rewrites the lock file: a hard link to another file would truncate that file.
     let meta = file.metadata().map_err(io)?;
-    let refuse = |reason: &str| Error::UnsafeDir {
-        what: DirRole::Locks,
-        dir: path.to_owned(),
-        reason: reason.to_owned(),
+    let refuse = |reason: &str| -> Error {
+        CacheError::UnsafeDir {
+            what: DirRole::Locks,
+            dir: path.to_owned(),
+            reason: reason.to_owned(),
+        }
+        .into()
     };
     if !meta.is_file() {
         return Err(refuse("the lock file is not a regular file"));
@@ -90,10 +93,11 @@ pub fn acquire(
             }
         }
         if started.elapsed() >= timeout {
-            return Err(Error::LockTimeout {
+            return Err(CacheError::LockTimeout {
                 holder: read_holder(&mut file, doing),
                 seconds: timeout.as_secs(),
-            });
+            }
+            .into());
         }
         std::thread::sleep(Duration::from_millis(15));
     }

@@ -14,7 +14,7 @@ pub mod lock;
 
 use crate::context::{Context, warn};
 use crate::credentials::{Credentials, format_rfc3339, parse_rfc3339};
-use crate::error::{DirRole, Error, Result};
+use crate::error::{Error, Result};
 use crate::prompt::Prompt;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,71 @@ struct Checked {
     readable: OnceLock<bool>,
     writable: OnceLock<bool>,
     lockable: OnceLock<bool>,
+}
+
+/// Which of rolecall's directories an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirRole {
+    Cache,
+    Locks,
+}
+
+impl std::fmt::Display for DirRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DirRole::Cache => "cache directory",
+            DirRole::Locks => "lock directory",
+        })
+    }
+}
+
+/// The cache could not be used as it must be.
+#[derive(Debug)]
+pub enum CacheError {
+    /// The cache or lock directory (or a lock file in it) cannot be trusted with secrets.
+    UnsafeDir {
+        what: DirRole,
+        dir: PathBuf,
+        reason: String,
+    },
+    /// `holder` says who holds the lock and for what step ("process 42 (AssumeRole ...)").
+    LockTimeout { holder: String, seconds: u64 },
+    /// The process this one waited for failed at the same step; its words.
+    Shared {
+        pid: u32,
+        message: String,
+        help: Option<String>,
+    },
+}
+
+impl std::fmt::Display for CacheError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CacheError::UnsafeDir { what, dir, reason } => {
+                write!(f, "refusing the {what} {}: {reason}", dir.display())
+            }
+            CacheError::LockTimeout { holder, seconds } => {
+                write!(f, "gave up after {seconds} s waiting for {holder}")
+            }
+            CacheError::Shared { pid, message, .. } => write!(
+                f,
+                "{message} (process {pid}, which this one waited for, failed just now)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CacheError {}
+
+impl crate::error::Explain for CacheError {
+    fn help(&self) -> Option<String> {
+        match self {
+            CacheError::UnsafeDir { what: DirRole::Locks, .. } => Some("make it a directory of yours that only you can write to, or unset `XDG_RUNTIME_DIR` to keep locks in the cache directory".into()),
+            CacheError::UnsafeDir { what: DirRole::Cache, .. } => Some("point `ROLECALL_CACHE_DIR` at a directory of your own that only you can write to (rolecall creates a missing one 0700)".into()),
+            CacheError::LockTimeout { .. } => Some("that process may be waiting for an MFA code or for AWS: let it finish or stop it, or raise `ROLECALL_LOCK_TIMEOUT`".into()),
+            CacheError::Shared { help, .. } => help.clone(),
+        }
+    }
 }
 
 /// A step's cache key: the hash names the file, the descriptor is stored inside and compared.
@@ -425,7 +490,7 @@ impl Cache {
         let path = self.lock_dir.join(format!("{}.lock", key.hash));
         match lock::acquire(&path, doing, self.lock_timeout, self.verbose, prompt) {
             Ok(l) => Ok(Some(l)),
-            Err(e @ Error::LockTimeout { .. }) => Err(e),
+            Err(e @ Error::Cache(CacheError::LockTimeout { .. })) => Err(e),
             Err(e) => {
                 warn(format_args!("{e}; going on without the lock"));
                 Ok(None)
@@ -678,10 +743,13 @@ fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
         // Ours, just made: exactly 0700 whatever the umask.
         Ok(()) => std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            check_dir(dir).map_err(|reason| Error::UnsafeDir {
-                what,
-                dir: dir.to_owned(),
-                reason,
+            check_dir(dir).map_err(|reason| {
+                CacheError::UnsafeDir {
+                    what,
+                    dir: dir.to_owned(),
+                    reason,
+                }
+                .into()
             })
         }
         Err(e) => Err(io(e)),

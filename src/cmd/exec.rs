@@ -24,11 +24,66 @@ const SCRUB: &[&str] = &[
     ACTIVE_PROFILES_VAR,
 ];
 
+/// `exec` could not run the command.
+#[derive(Debug)]
+pub enum ExecError {
+    /// Already inside a rolecall session (`ROLECALL_PROFILE` set), without `--nested`.
+    Nested { active: String },
+    /// The command could not start; `message` says why in the user's terms.
+    Run {
+        program: String,
+        message: String,
+        help: String,
+        /// A shell's 127 (not found) rather than 126 (found but cannot run).
+        not_found: bool,
+    },
+}
+
+impl ExecError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ExecError::Run {
+                not_found: true, ..
+            } => 127,
+            ExecError::Run { .. } => 126,
+            ExecError::Nested { .. } => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for ExecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExecError::Nested { active } => write!(
+                f,
+                "already inside a rolecall session for profile `{active}` (`ROLECALL_PROFILE` is set)"
+            ),
+            ExecError::Run {
+                program, message, ..
+            } => write!(f, "cannot run `{program}`: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ExecError {}
+
+impl crate::error::Explain for ExecError {
+    fn help(&self) -> Option<String> {
+        Some(match self {
+            ExecError::Nested { .. } => {
+                "`exit` the rolecall shell first, or pass `--nested` to run inside it anyway".into()
+            }
+            ExecError::Run { help, .. } => help.clone(),
+        })
+    }
+}
+
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
     if let Some(active) = ctx.var("ROLECALL_PROFILE").filter(|_| !args.nested) {
-        return Err(Error::Nested {
+        return Err(ExecError::Nested {
             active: active.to_owned(),
-        });
+        }
+        .into());
     }
     let profile = super::profile_name(ctx, args.profile.as_deref());
     let (session, creds) = super::fetch(ctx, &profile, args.fetch)?;
@@ -91,12 +146,13 @@ fn has_nul(s: &OsStr) -> bool {
 
 /// A command that cannot run, though it may exist (126, as in a shell).
 fn refused(program: &OsStr, message: String, help: &str) -> Error {
-    Error::Exec {
+    ExecError::Run {
         program: program.to_string_lossy().into_owned(),
         message,
         help: help.to_owned(),
         not_found: false,
     }
+    .into()
 }
 
 #[cfg(unix)]
@@ -116,11 +172,14 @@ fn replace_process(ctx: &Context, mut cmd: Command, program: &OsStr) -> Result<u
 /// whose `#!` interpreter or ELF loader does not, so the file is looked for before saying so.
 fn exec_error(ctx: &Context, program: &OsStr, e: &std::io::Error) -> Error {
     let name = program.to_string_lossy().into_owned();
-    let error = |message: String, help: &str, not_found: bool| Error::Exec {
-        program: name.clone(),
-        message,
-        help: help.to_owned(),
-        not_found,
+    let error = |message: String, help: &str, not_found: bool| -> Error {
+        ExecError::Run {
+            program: name.clone(),
+            message,
+            help: help.to_owned(),
+            not_found,
+        }
+        .into()
     };
     #[cfg(unix)]
     {

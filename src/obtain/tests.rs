@@ -69,10 +69,10 @@ fn the_expiry_is_judged_by_the_contexts_clock_and_never_lengthened() {
     let e = judge(|| at(STS_NOW + 7200)).unwrap_err();
     assert!(matches!(
         e,
-        Error::Sts {
+        Error::Sts(StsError {
             failure: StsFailure::AlreadyExpired,
             ..
-        }
+        })
     ));
     assert!(e.to_string().contains("ahead"), "{e}");
     // 2 h behind: the `Date` is further off than the life and not believed.
@@ -86,6 +86,7 @@ use crate::aws::chain;
 use crate::aws::config::Profiles;
 use crate::aws::env::EnvInputs;
 use crate::aws::sts::Failure;
+use crate::error::MfaError;
 use crate::prompt::Scripted;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -311,7 +312,7 @@ fn the_prompt_asks_again_then_gives_up_after_three_failures() {
     };
     let e = w.walk("hop1", None, &mut prompt).unwrap_err();
     assert!(
-        matches!(e, Error::MfaTriesExhausted { tries: 3, .. }),
+        matches!(e, Error::Mfa(MfaError::TriesExhausted { tries: 3, .. })),
         "{e}"
     );
     assert_eq!(prompt.asked.len(), 3);
@@ -350,7 +351,7 @@ fn the_totp_guard_never_sends_a_code_twice() {
     let e = w
         .walk("hop1", Some("123456"), &mut Scripted::default())
         .unwrap_err();
-    assert!(matches!(e, Error::MfaCodeReused { .. }), "{e}");
+    assert!(matches!(e, Error::Mfa(MfaError::CodeReused { .. })), "{e}");
     assert_eq!(w.sts.actions().len(), 2);
     let mut prompt = Scripted {
         answers: ["123456", "654321"].map(String::from).into(),
