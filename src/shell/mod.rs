@@ -7,7 +7,7 @@
 //!
 //! Dialects, their quoting rule, and how a user loads them:
 //!
-//! - `bash`, `zsh`, `sh`: `export NAME='value'`, with `'` written as `'\''`
+//! - `bash`, `zsh`, `sh` (aliases `dash`, `ksh`): `export NAME='value'`, with `'` written as `'\''`
 //!   (POSIX single quotes are fully literal).
 //!   Load with `eval "$(rolecall env prod)"`.
 //! - `fish`: `set -gx NAME 'value'`, with `\` and `'` backslash-escaped (the
@@ -80,28 +80,6 @@ impl Dialect {
             Dialect::Dotenv => "dotenv",
             Dialect::Json => "json",
         }
-    }
-
-    /// Parses a `--format` value: the canonical names plus the aliases people
-    /// type out of habit (`pwsh`, `nu`, `dash`, `ksh`). Case-insensitive
-    /// because `PowerShell` is how that shell spells itself.
-    pub fn from_name(s: &str) -> Option<Dialect> {
-        if let Some(d) = Dialect::ALL
-            .into_iter()
-            .find(|d| d.name().eq_ignore_ascii_case(s))
-        {
-            return Some(d);
-        }
-        const ALIASES: [(&str, Dialect); 4] = [
-            ("pwsh", Dialect::PowerShell),
-            ("nu", Dialect::Nushell),
-            ("dash", Dialect::Sh),
-            ("ksh", Dialect::Sh),
-        ];
-        ALIASES
-            .into_iter()
-            .find(|(alias, _)| alias.eq_ignore_ascii_case(s))
-            .map(|(_, d)| d)
     }
 
     /// Guesses the dialect from `$SHELL`. Only real shells count: a `$SHELL`
@@ -198,25 +176,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip() {
-        for d in Dialect::ALL {
-            assert_eq!(Dialect::from_name(d.name()), Some(d));
-        }
-        assert_eq!(Dialect::from_name("pwsh"), Some(Dialect::PowerShell));
-        assert_eq!(Dialect::from_name("PowerShell"), Some(Dialect::PowerShell));
-        assert_eq!(Dialect::from_name("nu"), Some(Dialect::Nushell));
-        assert_eq!(Dialect::from_name("dash"), Some(Dialect::Sh));
-        assert_eq!(Dialect::from_name("ksh"), Some(Dialect::Sh));
-        assert_eq!(Dialect::from_name("csh"), None);
-        assert_eq!(Dialect::from_name(""), None);
-    }
-
-    #[test]
     fn shell_paths() {
         let cases = [
             ("/bin/bash", Some(Dialect::Bash)),
             ("/usr/bin/zsh", Some(Dialect::Zsh)),
             ("/bin/dash", Some(Dialect::Sh)),
+            ("/bin/ksh", Some(Dialect::Sh)),
             ("/bin/sh", Some(Dialect::Sh)),
             ("/usr/local/bin/fish", Some(Dialect::Fish)),
             (
