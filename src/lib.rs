@@ -15,6 +15,12 @@
 //! - **the terminal** (`/dev/tty`) carries prompts, because SDKs capture stdout and stderr of a
 //!   credential process.
 
+// Elsewhere the build would fail anyway, deep in `std::os::unix` and rustix: say why up front.
+#[cfg(not(unix))]
+compile_error!(
+    "rolecall supports Linux and macOS only (it needs Unix: exec, `/dev/tty`, `/bin/sh`)"
+);
+
 pub mod aws;
 pub mod cache;
 pub mod cli;
@@ -81,8 +87,8 @@ fn run(ctx: &Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
         Command::Profiles => cmd::profiles::run(ctx),
         Command::Cache(c) => cmd::cache::run(ctx, c),
         Command::Exec(args) => {
+            // On success exec has replaced this process: `run` returns only its failure.
             let code = cmd::exec::run(ctx, args)?;
-            // Only reached where exec cannot replace the process (Windows).
             std::process::exit(i32::from(code))
         }
     }
