@@ -320,6 +320,8 @@ mod tests {
 /// Shared machinery for the tests in each dialect file: quoting tables and
 /// real-shell round trips.
 #[cfg(test)]
+// Tests look for the real shells on the real `PATH` and read `CI` and `ROLECALL_TEST_VENV`.
+#[allow(clippy::disallowed_methods)]
 mod testkit {
     use super::{Dialect, Syntax, Var, render};
     use super::{dotenv, elvish, fish, json, nushell, posix, powershell};
