@@ -1,6 +1,8 @@
 //! Command-line definitions (clap) and nothing else.
 
-use clap::{Args, Parser, Subcommand};
+use crate::shell::Dialect;
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 
 #[derive(Debug, Parser)]
@@ -79,9 +81,9 @@ pub struct CredentialProcessArgs {
 pub struct EnvArgs {
     /// The profile (default: `AWS_PROFILE`, then `default`)
     pub profile: Option<String>,
-    /// Output dialect (default: from `$SHELL`, else sh)
-    #[arg(long, short, value_name = "FORMAT", value_parser = ["bash", "zsh", "sh", "fish", "powershell", "nushell", "elvish", "dotenv", "json"])]
-    pub format: Option<String>,
+    /// Output dialect, any case (default: from `$SHELL`, else sh)
+    #[arg(long, short, value_name = "FORMAT", ignore_case = true)]
+    pub format: Option<Dialect>,
     /// Print only the lines that clear the variables rolecall sets
     #[arg(long, conflicts_with = "profile")]
     pub unset: bool,
@@ -101,4 +103,54 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--` (default: `$SHELL`)
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+/// The `--format` values. The canonical names are `Dialect::name`; the
+/// aliases are the names people type out of habit, and the help mentions
+/// them because clap hides aliases from the list of possible values.
+impl ValueEnum for Dialect {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Dialect::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let value = PossibleValue::new(self.name());
+        Some(match self {
+            Dialect::Sh => value.aliases(["dash", "ksh"]).help("also `dash`, `ksh`"),
+            Dialect::PowerShell => value.alias("pwsh").help("also `pwsh`"),
+            Dialect::Nushell => value.alias("nu").help("also `nu`"),
+            Dialect::Dotenv => value.help("a dotenv file (no unsets)"),
+            Dialect::Json => value.help("one JSON object, `null` for an unset"),
+            _ => value,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Option<Dialect> {
+        Dialect::from_str(s, true).ok()
+    }
+
+    #[test]
+    fn format_names_round_trip() {
+        for d in Dialect::ALL {
+            assert_eq!(parse(d.name()), Some(d));
+        }
+        assert_eq!(parse("pwsh"), Some(Dialect::PowerShell));
+        assert_eq!(parse("PowerShell"), Some(Dialect::PowerShell));
+        assert_eq!(parse("nu"), Some(Dialect::Nushell));
+        assert_eq!(parse("dash"), Some(Dialect::Sh));
+        assert_eq!(parse("ksh"), Some(Dialect::Sh));
+        assert_eq!(parse("csh"), None);
+        assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn command_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

@@ -32,10 +32,14 @@ pub struct Context {
 }
 
 impl Context {
+    // The one read of the process environment: everything else asks the context.
+    #[allow(clippy::disallowed_methods)]
     pub fn from_process() -> Self {
         Self::from_os_env(std::env::vars_os().collect())
     }
 
+    // The one use of the real clock: everything else asks the context, which tests replace.
+    #[allow(clippy::disallowed_methods)]
     pub fn from_os_env(os_env: Vec<(OsString, OsString)>) -> Self {
         let env = os_env
             .iter()
@@ -139,6 +143,8 @@ impl Context {
 /// The password database's home directory for this user. std looks it up (`getpwuid_r`) only
 /// when the process's own `HOME` is unset or empty, which is exactly when rolecall asks, since
 /// the context is the process's environment.
+// The process's own `HOME`, not the context's: it decides whether std asks the database.
+#[allow(clippy::disallowed_methods)]
 fn passwd_home() -> Option<PathBuf> {
     match std::env::var_os("HOME") {
         Some(h) if !h.is_empty() => None,

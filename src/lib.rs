@@ -15,6 +15,12 @@
 //! - **the terminal** (`/dev/tty`) carries prompts, because SDKs capture stdout and stderr of a
 //!   credential process.
 
+// Elsewhere the build would fail anyway, deep in `std::os::unix` and rustix: say why up front.
+#[cfg(not(unix))]
+compile_error!(
+    "rolecall supports Linux and macOS only (it needs Unix: exec, `/dev/tty`, `/bin/sh`)"
+);
+
 pub mod aws;
 pub mod cache;
 pub mod cli;
@@ -83,8 +89,8 @@ fn run(ctx: &Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
         Command::Profiles => cmd::profiles::run(ctx),
         Command::Cache(c) => cmd::cache::run(ctx, c),
         Command::Exec(args) => {
+            // On success exec has replaced this process: `run` returns only its failure.
             let code = cmd::exec::run(ctx, args)?;
-            // Only reached where exec cannot replace the process (Windows).
             std::process::exit(i32::from(code))
         }
     }
@@ -98,6 +104,8 @@ fn is_credential_process(args: impl Iterator<Item = std::ffi::OsString>) -> bool
 }
 
 /// The one place that writes stdout. A closed pipe (`| head`) is not an error.
+// Machine output goes out here and nowhere else, so nothing can slip text in among it.
+#[allow(clippy::disallowed_methods)]
 pub fn emit(bytes: &[u8]) -> ExitCode {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {

@@ -205,17 +205,9 @@ fn guarded_command(ctx: &Context, resolving: &str, profile: &str, command: &str)
     cmd
 }
 
-#[cfg(unix)]
 fn shell_command(command: &str) -> Command {
     let mut c = Command::new("/bin/sh");
     c.arg("-c").arg(command);
-    c
-}
-
-#[cfg(windows)]
-fn shell_command(command: &str) -> Command {
-    let mut c = Command::new("cmd.exe");
-    c.arg("/C").arg(command);
     c
 }
 
@@ -620,12 +612,9 @@ fn exit_message(status: ExitStatus) -> String {
     if let Some(code) = status.code() {
         return format!("it exited with status {code}");
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!("it was killed by signal {signal}");
-        }
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(signal) = status.signal() {
+        return format!("it was killed by signal {signal}");
     }
     "it was killed by a signal".to_owned()
 }

@@ -103,7 +103,6 @@ impl Terminal {
     }
 }
 
-#[cfg(unix)]
 fn open_tty() -> Option<(File, File)> {
     let tty = std::fs::OpenOptions::new()
         .read(true)
@@ -112,20 +111,6 @@ fn open_tty() -> Option<(File, File)> {
         .ok()?;
     let out = tty.try_clone().ok()?;
     Some((tty, out))
-}
-
-#[cfg(windows)]
-fn open_tty() -> Option<(File, File)> {
-    let input = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("CONIN$")
-        .ok()?;
-    let output = std::fs::OpenOptions::new()
-        .write(true)
-        .open("CONOUT$")
-        .ok()?;
-    Some((input, output))
 }
 
 /// A TOTP code as STS takes it.

@@ -9,8 +9,6 @@ use zeroize::Zeroizing;
 pub fn run(ctx: &Context, args: EnvArgs) -> Result<Zeroizing<Vec<u8>>> {
     let dialect = args
         .format
-        .as_deref()
-        .and_then(Dialect::from_name)
         .or_else(|| ctx.var("SHELL").and_then(Dialect::from_shell_path))
         .unwrap_or(Dialect::Sh);
     if args.unset {

@@ -155,17 +155,10 @@ fn refused(program: &OsStr, message: String, help: &str) -> Error {
     .into()
 }
 
-#[cfg(unix)]
 fn replace_process(ctx: &Context, mut cmd: Command, program: &OsStr) -> Result<u8> {
     use std::os::unix::process::CommandExt;
     let e = cmd.exec();
     Err(exec_error(ctx, program, &e))
-}
-
-#[cfg(not(unix))]
-fn replace_process(ctx: &Context, mut cmd: Command, program: &OsStr) -> Result<u8> {
-    let status = cmd.status().map_err(|e| exec_error(ctx, program, &e))?;
-    Ok(status.code().unwrap_or(1) as u8)
 }
 
 /// What the failed exec means. "No such file" also comes back for a program that exists but
@@ -181,33 +174,30 @@ fn exec_error(ctx: &Context, program: &OsStr, e: &std::io::Error) -> Error {
         }
         .into()
     };
-    #[cfg(unix)]
-    {
-        use rustix::io::Errno;
-        match Errno::from_io_error(e) {
-            Some(Errno::TOOBIG) => {
-                return error(
-                    "the argument list and environment are too large".into(),
-                    "pass fewer or shorter arguments, or unset large environment variables",
-                    false,
-                );
-            }
-            Some(Errno::ACCESS) => {
-                return error(
-                    "permission denied".into(),
-                    "check that it is a file you may execute (`chmod +x`), not a directory",
-                    false,
-                );
-            }
-            Some(Errno::NOEXEC) => {
-                return error(
-                    "it is not a program this system can run (exec format error)".into(),
-                    "check that it is built for this system, or start a script with a `#!` line",
-                    false,
-                );
-            }
-            _ => {}
+    use rustix::io::Errno;
+    match Errno::from_io_error(e) {
+        Some(Errno::TOOBIG) => {
+            return error(
+                "the argument list and environment are too large".into(),
+                "pass fewer or shorter arguments, or unset large environment variables",
+                false,
+            );
         }
+        Some(Errno::ACCESS) => {
+            return error(
+                "permission denied".into(),
+                "check that it is a file you may execute (`chmod +x`), not a directory",
+                false,
+            );
+        }
+        Some(Errno::NOEXEC) => {
+            return error(
+                "it is not a program this system can run (exec format error)".into(),
+                "check that it is built for this system, or start a script with a `#!` line",
+                false,
+            );
+        }
+        _ => {}
     }
     if e.kind() != std::io::ErrorKind::NotFound {
         return error(

@@ -26,39 +26,47 @@
 //!
 //! Unsets are omitted: a dotenv file can only assign.
 
-use super::{Sink, Var};
+use super::{Group, Holds, Sink, Syntax};
 
-pub(super) fn write(out: &mut impl Sink, vars: &[Var<'_>]) {
-    for var in vars {
-        if let Var::Set(name, value) = *var {
-            out.push_str(name);
-            out.push('=');
-            quote(out, value);
-            out.push('\n');
-        }
+#[derive(Debug)]
+pub(super) struct Dotenv;
+
+impl Syntax for Dotenv {
+    const GROUPS: &'static [Group] = &[Group {
+        holds: Holds::Sets,
+        ..Group::LINES
+    }];
+
+    fn set(out: &mut impl Sink, name: &str, value: &str) {
+        out.push_str(name);
+        out.push('=');
+        Dotenv::quote(out, value);
     }
-}
 
-/// Writes `value` as a single-line dotenv value.
-fn quote(out: &mut impl Sink, value: &str) {
-    if !value.contains(['\'', '\\', '\n', '\r']) {
-        out.push('\'');
-        out.push_str(value);
-        out.push('\'');
-    } else if bare_is_verbatim(value) {
-        out.push_str(value);
-    } else {
-        out.push('"');
-        for c in value.chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '"' => out.push_str("\\\""),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                c => out.push(c),
+    /// Never called: `GROUPS` holds no unset, as a dotenv file can only assign.
+    fn unset(_: &mut impl Sink, _: &str) {}
+
+    /// A single-line dotenv value.
+    fn quote(out: &mut impl Sink, value: &str) {
+        if !value.contains(['\'', '\\', '\n', '\r']) {
+            out.push('\'');
+            out.push_str(value);
+            out.push('\'');
+        } else if bare_is_verbatim(value) {
+            out.push_str(value);
+        } else {
+            out.push('"');
+            for c in value.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '"' => out.push_str("\\\""),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
             }
+            out.push('"');
         }
-        out.push('"');
     }
 }
 
@@ -82,40 +90,38 @@ fn is_trimmed(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::{Case, missing, require, run_ok, venv_python};
-    use super::super::{Dialect, render};
-    use super::*;
+    use super::super::testkit::{Case, assert_quotes, missing, require, run_ok, venv_python};
+    use super::super::{Dialect, Var, render};
     use std::collections::HashMap;
-
-    fn quoted(value: &str) -> String {
-        let mut s = String::new();
-        quote(&mut s, value);
-        s
-    }
 
     #[test]
     fn quote_rules() {
-        assert_eq!(quoted(""), "''");
-        assert_eq!(quoted("abc"), "'abc'");
-        assert_eq!(quoted("say \"hi\" # $x"), "'say \"hi\" # $x'");
-        assert_eq!(quoted("tab\t"), "'tab\t'");
-        // Bare where that is exact everywhere.
-        assert_eq!(quoted("it's"), "it's");
-        assert_eq!(quoted("a\\b"), "a\\b");
-        assert_eq!(quoted("trailing\\"), "trailing\\");
-        assert_eq!(quoted("\\\""), "\\\"");
-        assert_eq!(quoted("sq'dq\"bs\\"), "sq'dq\"bs\\");
-        // Double quotes otherwise.
-        assert_eq!(quoted("'a\\b"), "\"'a\\\\b\"");
-        assert_eq!(quoted(" it's"), "\" it's\"");
-        assert_eq!(quoted("it's "), "\"it's \"");
-        assert_eq!(quoted("it's\u{2003}"), "\"it's\u{2003}\"");
-        assert_eq!(quoted("it's\u{1f}"), "\"it's\u{1f}\"");
-        assert_eq!(quoted("\u{feff}it's"), "\"\u{feff}it's\"");
-        assert_eq!(quoted("it's #1"), "\"it's #1\"");
-        assert_eq!(quoted("`it's"), "\"`it's\"");
-        assert_eq!(quoted("a\nb\r"), "\"a\\nb\\r\"");
-        assert_eq!(quoted("\\\n"), "\"\\\\\\n\"");
+        assert_quotes(
+            Dialect::Dotenv,
+            &[
+                ("", "''"),
+                ("abc", "'abc'"),
+                ("say \"hi\" # $x", "'say \"hi\" # $x'"),
+                ("tab\t", "'tab\t'"),
+                // Bare where that is exact everywhere.
+                ("it's", "it's"),
+                ("a\\b", "a\\b"),
+                ("trailing\\", "trailing\\"),
+                ("\\\"", "\\\""),
+                ("sq'dq\"bs\\", "sq'dq\"bs\\"),
+                // Double quotes otherwise.
+                ("'a\\b", "\"'a\\\\b\""),
+                (" it's", "\" it's\""),
+                ("it's ", "\"it's \""),
+                ("it's\u{2003}", "\"it's\u{2003}\""),
+                ("it's\u{1f}", "\"it's\u{1f}\""),
+                ("\u{feff}it's", "\"\u{feff}it's\""),
+                ("it's #1", "\"it's #1\""),
+                ("`it's", "\"`it's\""),
+                ("a\nb\r", "\"a\\nb\\r\""),
+                ("\\\n", "\"\\\\\\n\""),
+            ],
+        );
     }
 
     #[test]

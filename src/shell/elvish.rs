@@ -3,64 +3,61 @@
 //! Elvish single-quoted strings are fully literal, newlines included; the
 //! only special sequence is `''`, which stands for one `'`.
 
-use super::{Sink, Var};
+use super::{Sink, Syntax};
 
-pub(super) fn write(out: &mut impl Sink, vars: &[Var<'_>]) {
-    for var in vars {
-        match *var {
-            Var::Set(name, value) => {
-                out.push_str("set-env ");
-                out.push_str(name);
-                out.push(' ');
-                quote(out, value);
-            }
-            Var::Unset(name) => {
-                // `unset-env` of an absent variable is not an error.
-                out.push_str("unset-env ");
-                out.push_str(name);
-            }
-        }
-        out.push('\n');
+#[derive(Debug)]
+pub(super) struct Elvish;
+
+impl Syntax for Elvish {
+    fn set(out: &mut impl Sink, name: &str, value: &str) {
+        out.push_str("set-env ");
+        out.push_str(name);
+        out.push(' ');
+        Elvish::quote(out, value);
     }
-}
 
-/// Writes `value` as one elvish single-quoted string.
-fn quote(out: &mut impl Sink, value: &str) {
-    out.push('\'');
-    let mut rest = value;
-    while let Some(i) = rest.find('\'') {
-        out.push_str(&rest[..=i]);
+    fn unset(out: &mut impl Sink, name: &str) {
+        // `unset-env` of an absent variable is not an error.
+        out.push_str("unset-env ");
+        out.push_str(name);
+    }
+
+    /// One elvish single-quoted string.
+    fn quote(out: &mut impl Sink, value: &str) {
         out.push('\'');
-        rest = &rest[i + 1..];
+        let mut rest = value;
+        while let Some(i) = rest.find('\'') {
+            out.push_str(&rest[..=i]);
+            out.push('\'');
+            rest = &rest[i + 1..];
+        }
+        out.push_str(rest);
+        out.push('\'');
     }
-    out.push_str(rest);
-    out.push('\'');
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::{Case, require};
-    use super::super::{Dialect, render};
-    use super::*;
-
-    fn quoted(value: &str) -> String {
-        let mut s = String::new();
-        quote(&mut s, value);
-        s
-    }
+    use super::super::testkit::{Case, assert_quotes, require};
+    use super::super::{Dialect, Var, render};
 
     #[test]
     fn quote_rules() {
-        assert_eq!(quoted(""), "''");
-        assert_eq!(quoted("abc"), "'abc'");
-        assert_eq!(quoted("it's"), "'it''s'");
-        assert_eq!(quoted("'"), "''''");
-        assert_eq!(quoted("''"), "''''''");
-        assert_eq!(quoted("\\"), "'\\'");
-        assert_eq!(quoted("\\'"), "'\\'''");
-        assert_eq!(quoted("$E:HOME (x) \"q\""), "'$E:HOME (x) \"q\"'");
-        assert_eq!(quoted("a\nb"), "'a\nb'");
-        assert_eq!(quoted("é\u{2019}😀"), "'é\u{2019}😀'");
+        assert_quotes(
+            Dialect::Elvish,
+            &[
+                ("", "''"),
+                ("abc", "'abc'"),
+                ("it's", "'it''s'"),
+                ("'", "''''"),
+                ("''", "''''''"),
+                ("\\", "'\\'"),
+                ("\\'", "'\\'''"),
+                ("$E:HOME (x) \"q\"", "'$E:HOME (x) \"q\"'"),
+                ("a\nb", "'a\nb'"),
+                ("é\u{2019}😀", "'é\u{2019}😀'"),
+            ],
+        );
     }
 
     #[test]

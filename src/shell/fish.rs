@@ -5,71 +5,68 @@
 //! literal. `-g` keeps the variable alive after `source` or `eval` returns
 //! even when they run inside a function.
 
-use super::{Sink, Var};
+use super::{Sink, Syntax};
 
-pub(super) fn write(out: &mut impl Sink, vars: &[Var<'_>]) {
-    for var in vars {
-        match *var {
-            Var::Set(name, value) => {
-                out.push_str("set -gx ");
-                out.push_str(name);
-                out.push(' ');
-                quote(out, value);
-            }
-            Var::Unset(name) => {
-                // A bare `set -e` of an absent variable exits 4, which would
-                // become the status of `eval`/`source` when it is the last
-                // line; `if` without a taken branch exits 0.
-                out.push_str("if set -q ");
-                out.push_str(name);
-                out.push_str("; set -e ");
-                out.push_str(name);
-                out.push_str("; end");
-            }
+#[derive(Debug)]
+pub(super) struct Fish;
+
+impl Syntax for Fish {
+    fn set(out: &mut impl Sink, name: &str, value: &str) {
+        out.push_str("set -gx ");
+        out.push_str(name);
+        out.push(' ');
+        Fish::quote(out, value);
+    }
+
+    fn unset(out: &mut impl Sink, name: &str) {
+        // A bare `set -e` of an absent variable exits 4, which would become
+        // the status of `eval`/`source` when it is the last line; `if`
+        // without a taken branch exits 0.
+        out.push_str("if set -q ");
+        out.push_str(name);
+        out.push_str("; set -e ");
+        out.push_str(name);
+        out.push_str("; end");
+    }
+
+    /// One fish single-quoted word.
+    fn quote(out: &mut impl Sink, value: &str) {
+        out.push('\'');
+        let mut rest = value;
+        while let Some(i) = rest.find(['\\', '\'']) {
+            out.push_str(&rest[..i]);
+            out.push('\\');
+            // Both special characters are one byte, so `i + 1` is a boundary.
+            out.push_str(&rest[i..i + 1]);
+            rest = &rest[i + 1..];
         }
-        out.push('\n');
+        out.push_str(rest);
+        out.push('\'');
     }
-}
-
-/// Writes `value` as one fish single-quoted word.
-fn quote(out: &mut impl Sink, value: &str) {
-    out.push('\'');
-    let mut rest = value;
-    while let Some(i) = rest.find(['\\', '\'']) {
-        out.push_str(&rest[..i]);
-        out.push('\\');
-        // Both special characters are one byte, so `i + 1` is a boundary.
-        out.push_str(&rest[i..i + 1]);
-        rest = &rest[i + 1..];
-    }
-    out.push_str(rest);
-    out.push('\'');
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::{Case, require, run_ok};
-    use super::super::{Dialect, render};
-    use super::*;
-
-    fn quoted(value: &str) -> String {
-        let mut s = String::new();
-        quote(&mut s, value);
-        s
-    }
+    use super::super::testkit::{Case, assert_quotes, require, run_ok};
+    use super::super::{Dialect, Var, render};
 
     #[test]
     fn quote_rules() {
-        assert_eq!(quoted(""), "''");
-        assert_eq!(quoted("abc"), "'abc'");
-        assert_eq!(quoted("it's"), "'it\\'s'");
-        assert_eq!(quoted("\\"), "'\\\\'");
-        assert_eq!(quoted("trailing\\"), "'trailing\\\\'");
-        assert_eq!(quoted("\\'"), "'\\\\\\''");
-        assert_eq!(quoted("\\n"), "'\\\\n'");
-        assert_eq!(quoted("$x (y) $(z) \"q\""), "'$x (y) $(z) \"q\"'");
-        assert_eq!(quoted("a\nb"), "'a\nb'");
-        assert_eq!(quoted("é\u{2019}😀"), "'é\u{2019}😀'");
+        assert_quotes(
+            Dialect::Fish,
+            &[
+                ("", "''"),
+                ("abc", "'abc'"),
+                ("it's", "'it\\'s'"),
+                ("\\", "'\\\\'"),
+                ("trailing\\", "'trailing\\\\'"),
+                ("\\'", "'\\\\\\''"),
+                ("\\n", "'\\\\n'"),
+                ("$x (y) $(z) \"q\"", "'$x (y) $(z) \"q\"'"),
+                ("a\nb", "'a\nb'"),
+                ("é\u{2019}😀", "'é\u{2019}😀'"),
+            ],
+        );
     }
 
     #[test]

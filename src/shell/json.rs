@@ -7,76 +7,74 @@
 //! through serde_json's `io::Write` API so that it writes into the same
 //! pre-sized, zeroized `String` as every other dialect.
 
-use super::{Sink, Var};
+use super::{Group, Holds, Sink, Syntax};
 
-pub(super) fn write(out: &mut impl Sink, vars: &[Var<'_>]) {
-    out.push('{');
-    for (i, var) in vars.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        match *var {
-            Var::Set(name, value) => {
-                quote(out, name);
-                out.push(':');
-                quote(out, value);
-            }
-            Var::Unset(name) => {
-                quote(out, name);
-                out.push_str(":null");
-            }
-        }
-    }
-    out.push_str("}\n");
-}
+#[derive(Debug)]
+pub(super) struct Json;
 
-/// Writes `value` as a JSON string.
-fn quote(out: &mut impl Sink, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if c < '\u{20}' => {
-                let b = c as u8;
-                out.push_str("\\u00");
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 0xf)]));
-            }
-            c => out.push(c),
-        }
+impl Syntax for Json {
+    const GROUPS: &'static [Group] = &[Group {
+        holds: Holds::All,
+        open: "{",
+        separator: ",",
+        close: "}\n",
+        even_empty: true,
+    }];
+
+    fn set(out: &mut impl Sink, name: &str, value: &str) {
+        Json::quote(out, name);
+        out.push(':');
+        Json::quote(out, value);
     }
-    out.push('"');
+
+    fn unset(out: &mut impl Sink, name: &str) {
+        Json::quote(out, name);
+        out.push_str(":null");
+    }
+
+    /// A JSON string.
+    fn quote(out: &mut impl Sink, value: &str) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        out.push('"');
+        for c in value.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if c < '\u{20}' => {
+                    let b = c as u8;
+                    out.push_str("\\u00");
+                    out.push(char::from(HEX[usize::from(b >> 4)]));
+                    out.push(char::from(HEX[usize::from(b & 0xf)]));
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::{TempDir, tricky_values};
-    use super::super::{Dialect, render};
-    use super::*;
-
-    fn quoted(value: &str) -> String {
-        let mut s = String::new();
-        quote(&mut s, value);
-        s
-    }
+    use super::super::testkit::{TempDir, assert_quotes, quoted, tricky_values};
+    use super::super::{Dialect, Var, render};
 
     #[test]
     fn quote_rules() {
-        assert_eq!(quoted(""), r#""""#);
-        assert_eq!(quoted("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(quoted("\n\r\t\u{8}\u{c}"), r#""\n\r\t\b\f""#);
-        assert_eq!(
-            quoted("\u{0}\u{1}\u{1f}\u{7f}"),
-            "\"\\u0000\\u0001\\u001f\u{7f}\""
+        assert_quotes(
+            Dialect::Json,
+            &[
+                ("", r#""""#),
+                ("a\"b\\c", r#""a\"b\\c""#),
+                ("\n\r\t\u{8}\u{c}", r#""\n\r\t\b\f""#),
+                ("\u{0}\u{1}\u{1f}\u{7f}", "\"\\u0000\\u0001\\u001f\u{7f}\""),
+                ("é\u{2028}😀/", "\"é\u{2028}😀/\""),
+            ],
         );
-        assert_eq!(quoted("é\u{2028}😀/"), "\"é\u{2028}😀/\"");
     }
 
     #[test]
@@ -85,7 +83,11 @@ mod tests {
         let mut values = tricky_values(&dir.path().join("CANARY"));
         values.push((0u8..0x80).map(char::from).collect());
         for v in &values {
-            assert_eq!(quoted(v), serde_json::to_string(v).unwrap(), "{v:?}");
+            assert_eq!(
+                quoted(Dialect::Json, v),
+                serde_json::to_string(v).unwrap(),
+                "{v:?}"
+            );
         }
     }
 

@@ -7,8 +7,8 @@
 //!
 //! Dialects, their quoting rule, and how a user loads them:
 //!
-//! - `bash`, `zsh`, `sh`: `export NAME='value'`, with `'` written as `'\''`
-//!   (POSIX single quotes are fully literal).
+//! - `bash`, `zsh`, `sh` (aliases `dash`, `ksh`): `export NAME='value'`,
+//!   with `'` written as `'\''` (POSIX single quotes are fully literal).
 //!   Load with `eval "$(rolecall env prod)"`.
 //! - `fish`: `set -gx NAME 'value'`, with `\` and `'` backslash-escaped (the
 //!   only two escapes fish honours inside single quotes).
@@ -82,28 +82,6 @@ impl Dialect {
         }
     }
 
-    /// Parses a `--format` value: the canonical names plus the aliases people
-    /// type out of habit (`pwsh`, `nu`, `dash`, `ksh`). Case-insensitive
-    /// because `PowerShell` is how that shell spells itself.
-    pub fn from_name(s: &str) -> Option<Dialect> {
-        if let Some(d) = Dialect::ALL
-            .into_iter()
-            .find(|d| d.name().eq_ignore_ascii_case(s))
-        {
-            return Some(d);
-        }
-        const ALIASES: [(&str, Dialect); 4] = [
-            ("pwsh", Dialect::PowerShell),
-            ("nu", Dialect::Nushell),
-            ("dash", Dialect::Sh),
-            ("ksh", Dialect::Sh),
-        ];
-        ALIASES
-            .into_iter()
-            .find(|(alias, _)| alias.eq_ignore_ascii_case(s))
-            .map(|(_, d)| d)
-    }
-
     /// Guesses the dialect from `$SHELL`. Only real shells count: a `$SHELL`
     /// that happens to end in `json` must not select JSON output.
     pub fn from_shell_path(shell: &str) -> Option<Dialect> {
@@ -153,13 +131,92 @@ pub fn render(dialect: Dialect, vars: &[Var<'_>]) -> Zeroizing<String> {
 
 fn write(dialect: Dialect, out: &mut impl Sink, vars: &[Var<'_>]) {
     match dialect {
-        Dialect::Bash | Dialect::Zsh | Dialect::Sh => posix::write(out, vars),
-        Dialect::Fish => fish::write(out, vars),
-        Dialect::PowerShell => powershell::write(out, vars),
-        Dialect::Nushell => nushell::write(out, vars),
-        Dialect::Elvish => elvish::write(out, vars),
-        Dialect::Dotenv => dotenv::write(out, vars),
-        Dialect::Json => json::write(out, vars),
+        Dialect::Bash | Dialect::Zsh | Dialect::Sh => write_as::<posix::Posix>(out, vars),
+        Dialect::Fish => write_as::<fish::Fish>(out, vars),
+        Dialect::PowerShell => write_as::<powershell::PowerShell>(out, vars),
+        Dialect::Nushell => write_as::<nushell::Nushell>(out, vars),
+        Dialect::Elvish => write_as::<elvish::Elvish>(out, vars),
+        Dialect::Dotenv => write_as::<dotenv::Dotenv>(out, vars),
+        Dialect::Json => write_as::<json::Json>(out, vars),
+    }
+}
+
+/// The one writer loop: each group in turn, with its statements in the caller's order.
+fn write_as<S: Syntax>(out: &mut impl Sink, vars: &[Var<'_>]) {
+    for group in S::GROUPS {
+        let mut held = vars
+            .iter()
+            .filter(|var| group.holds.includes(var))
+            .peekable();
+        if held.peek().is_none() && !group.even_empty {
+            continue;
+        }
+        out.push_str(group.open);
+        for (i, var) in held.enumerate() {
+            if i > 0 {
+                out.push_str(group.separator);
+            }
+            match *var {
+                Var::Set(name, value) => S::set(out, name, value),
+                Var::Unset(name) => S::unset(out, name),
+            }
+        }
+        out.push_str(group.close);
+    }
+}
+
+/// A dialect's grammar, as far as the writer loop needs it. Each dialect has
+/// its own file with its own escaping (one file per shell, after direnv's
+/// `shell_*.go`); what they share, the loop and the layout, is here.
+trait Syntax {
+    /// The runs of statements, in output order.
+    const GROUPS: &'static [Group] = &[Group::LINES];
+    /// Writes one assignment: a line without its line end, or a record entry.
+    fn set(out: &mut impl Sink, name: &str, value: &str);
+    /// Writes one removal, the way [`Syntax::set`] writes an assignment.
+    fn unset(out: &mut impl Sink, name: &str);
+    /// Writes `value` as one token that the dialect reads back byte for byte.
+    fn quote(out: &mut impl Sink, value: &str);
+}
+
+/// A run of statements: `open`, the statements `holds` selects with
+/// `separator` between them, then `close`. One line per variable is a group
+/// with nothing to open and a line end after each statement; JSON's object
+/// and nushell's `load-env` record are groups too.
+#[derive(Debug)]
+struct Group {
+    holds: Holds,
+    open: &'static str,
+    separator: &'static str,
+    close: &'static str,
+    /// Whether `open` and `close` are written even with nothing between (`{}`).
+    even_empty: bool,
+}
+
+impl Group {
+    const LINES: Group = Group {
+        holds: Holds::All,
+        open: "",
+        separator: "\n",
+        close: "\n",
+        even_empty: false,
+    };
+}
+
+/// Which variables a [`Group`] holds.
+#[derive(Debug, Clone, Copy)]
+enum Holds {
+    All,
+    Sets,
+    Unsets,
+}
+
+impl Holds {
+    fn includes(self, var: &Var<'_>) -> bool {
+        matches!(
+            (self, var),
+            (Holds::All, _) | (Holds::Sets, Var::Set(..)) | (Holds::Unsets, Var::Unset(_))
+        )
     }
 }
 
@@ -198,25 +255,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip() {
-        for d in Dialect::ALL {
-            assert_eq!(Dialect::from_name(d.name()), Some(d));
-        }
-        assert_eq!(Dialect::from_name("pwsh"), Some(Dialect::PowerShell));
-        assert_eq!(Dialect::from_name("PowerShell"), Some(Dialect::PowerShell));
-        assert_eq!(Dialect::from_name("nu"), Some(Dialect::Nushell));
-        assert_eq!(Dialect::from_name("dash"), Some(Dialect::Sh));
-        assert_eq!(Dialect::from_name("ksh"), Some(Dialect::Sh));
-        assert_eq!(Dialect::from_name("csh"), None);
-        assert_eq!(Dialect::from_name(""), None);
-    }
-
-    #[test]
     fn shell_paths() {
         let cases = [
             ("/bin/bash", Some(Dialect::Bash)),
             ("/usr/bin/zsh", Some(Dialect::Zsh)),
             ("/bin/dash", Some(Dialect::Sh)),
+            ("/bin/ksh", Some(Dialect::Sh)),
             ("/bin/sh", Some(Dialect::Sh)),
             ("/usr/local/bin/fish", Some(Dialect::Fish)),
             (
@@ -273,14 +317,40 @@ mod tests {
     }
 }
 
-/// Shared machinery for the real-shell round-trip tests in each dialect file.
+/// Shared machinery for the tests in each dialect file: quoting tables and
+/// real-shell round trips.
 #[cfg(test)]
+// Tests look for the real shells on the real `PATH` and read `CI` and `ROLECALL_TEST_VENV`.
+#[allow(clippy::disallowed_methods)]
 mod testkit {
-    use super::{Dialect, Var, render};
+    use super::{Dialect, Syntax, Var, render};
+    use super::{dotenv, elvish, fish, json, nushell, posix, powershell};
     use std::collections::HashMap;
     use std::path::{Path, PathBuf};
     use std::process::{Command, Output, Stdio};
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// `value` as `dialect` quotes it.
+    pub(crate) fn quoted(dialect: Dialect, value: &str) -> String {
+        let mut s = String::new();
+        match dialect {
+            Dialect::Bash | Dialect::Zsh | Dialect::Sh => posix::Posix::quote(&mut s, value),
+            Dialect::Fish => fish::Fish::quote(&mut s, value),
+            Dialect::PowerShell => powershell::PowerShell::quote(&mut s, value),
+            Dialect::Nushell => nushell::Nushell::quote(&mut s, value),
+            Dialect::Elvish => elvish::Elvish::quote(&mut s, value),
+            Dialect::Dotenv => dotenv::Dotenv::quote(&mut s, value),
+            Dialect::Json => json::Json::quote(&mut s, value),
+        }
+        s
+    }
+
+    /// Checks a table of `(value, quoted)` pairs, naming the row that differs.
+    pub(crate) fn assert_quotes(dialect: Dialect, table: &[(&str, &str)]) {
+        for &(value, want) in table {
+            assert_eq!(quoted(dialect, value), want, "{} {value:?}", dialect.name());
+        }
+    }
 
     /// Whether `program` can be run. A missing interpreter skips the test on a
     /// developer machine but fails it under CI, so that CI never reports a

@@ -10,54 +10,56 @@
 //! (`--ignore-errors`, checked against nushell 0.108) tolerates variables
 //! that are not set.
 
-use super::{Sink, Var};
+use super::{Group, Holds, Sink, Syntax};
 
-pub(super) fn write(out: &mut impl Sink, vars: &[Var<'_>]) {
-    let mut sets = vars.iter().filter_map(|var| match *var {
-        Var::Set(name, value) => Some((name, value)),
-        Var::Unset(_) => None,
-    });
+#[derive(Debug)]
+pub(super) struct Nushell;
+
+impl Syntax for Nushell {
     // All sets, then all unsets: a name given both ways (which callers do
     // not do) ends up unset here whatever the order.
-    if let Some((name, value)) = sets.next() {
-        out.push_str("load-env { ");
-        entry(out, name, value);
-        for (name, value) in sets {
-            out.push_str(", ");
-            entry(out, name, value);
-        }
-        out.push_str(" }\n");
-    }
-    for var in vars {
-        if let Var::Unset(name) = *var {
-            out.push_str("hide-env -i ");
-            out.push_str(name);
-            out.push('\n');
-        }
-    }
-}
+    const GROUPS: &'static [Group] = &[
+        Group {
+            holds: Holds::Sets,
+            open: "load-env { ",
+            separator: ", ",
+            close: " }\n",
+            even_empty: false,
+        },
+        Group {
+            holds: Holds::Unsets,
+            ..Group::LINES
+        },
+    ];
 
-fn entry(out: &mut impl Sink, name: &str, value: &str) {
-    quote(out, name);
-    out.push_str(": ");
-    quote(out, value);
-}
-
-/// Writes `value` as a nushell double-quoted string on a single line.
-fn quote(out: &mut impl Sink, value: &str) {
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => hex_escape(out, c),
-            c => out.push(c),
-        }
+    /// One entry of the `load-env` record.
+    fn set(out: &mut impl Sink, name: &str, value: &str) {
+        Nushell::quote(out, name);
+        out.push_str(": ");
+        Nushell::quote(out, value);
     }
-    out.push('"');
+
+    fn unset(out: &mut impl Sink, name: &str) {
+        out.push_str("hide-env -i ");
+        out.push_str(name);
+    }
+
+    /// A nushell double-quoted string on a single line.
+    fn quote(out: &mut impl Sink, value: &str) {
+        out.push('"');
+        for c in value.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => hex_escape(out, c),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
 }
 
 /// `\u{XX}`: nushell's only escape that covers every character.
@@ -74,31 +76,26 @@ fn hex_escape(out: &mut impl Sink, c: char) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::{Case, require};
-    use super::super::{Dialect, render};
-    use super::*;
-
-    fn quoted(value: &str) -> String {
-        let mut s = String::new();
-        quote(&mut s, value);
-        s
-    }
+    use super::super::testkit::{Case, assert_quotes, quoted, require};
+    use super::super::{Dialect, Var, render};
 
     #[test]
     fn quote_rules() {
-        assert_eq!(quoted(""), r#""""#);
-        assert_eq!(quoted("abc"), r#""abc""#);
-        assert_eq!(quoted("it's"), r#""it's""#);
-        assert_eq!(quoted("\"\\"), r#""\"\\""#);
-        assert_eq!(quoted("trailing\\"), r#""trailing\\""#);
-        assert_eq!(quoted("a\nb\r\tc"), r#""a\nb\r\tc""#);
-        assert_eq!(
-            quoted("\u{1}\u{1b}\u{7f}\u{85}"),
-            r#""\u{1}\u{1b}\u{7f}\u{85}""#
+        assert_quotes(
+            Dialect::Nushell,
+            &[
+                ("", r#""""#),
+                ("abc", r#""abc""#),
+                ("it's", r#""it's""#),
+                ("\"\\", r#""\"\\""#),
+                ("trailing\\", r#""trailing\\""#),
+                ("a\nb\r\tc", r#""a\nb\r\tc""#),
+                ("\u{1}\u{1b}\u{7f}\u{85}", r#""\u{1}\u{1b}\u{7f}\u{85}""#),
+                ("\u{0}", r#""\u{0}""#),
+                ("$(x) (y) {z} #", r#""$(x) (y) {z} #""#),
+                ("é\u{2019}😀\u{2028}", "\"é\u{2019}😀\u{2028}\""),
+            ],
         );
-        assert_eq!(quoted("\u{0}"), r#""\u{0}""#);
-        assert_eq!(quoted("$(x) (y) {z} #"), r#""$(x) (y) {z} #""#);
-        assert_eq!(quoted("é\u{2019}😀\u{2028}"), "\"é\u{2019}😀\u{2028}\"");
     }
 
     #[test]
@@ -140,7 +137,10 @@ mod tests {
             case.command("nu").args(["-n", "-c"]).arg(spliced),
         );
         // `source` needs a path known when the script is parsed.
-        let sourced = format!("source {}\n{dump}\n", quoted(path_str(&case.rendered)));
+        let sourced = format!(
+            "source {}\n{dump}\n",
+            quoted(Dialect::Nushell, path_str(&case.rendered))
+        );
         case.check(
             "nu source",
             case.command("nu").args(["-n", "-c"]).arg(sourced),
@@ -150,7 +150,7 @@ mod tests {
         let json = Case::new(Dialect::Json, "json");
         let script = format!(
             "open --raw {} | from json | load-env\n{dump}\n",
-            quoted(path_str(&json.rendered))
+            quoted(Dialect::Nushell, path_str(&json.rendered))
         );
         json.check(
             "nu from json | load-env",

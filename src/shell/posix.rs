@@ -5,69 +5,66 @@
 //! expansion, no escapes, newlines included. A `'` cannot appear inside, so
 //! it is written as `'\''` (close, escaped quote, reopen).
 
-use super::{Sink, Var};
+use super::{Sink, Syntax};
 
-pub(super) fn write(out: &mut impl Sink, vars: &[Var<'_>]) {
-    for var in vars {
-        match *var {
-            Var::Set(name, value) => {
-                out.push_str("export ");
-                out.push_str(name);
-                out.push('=');
-                quote(out, value);
-            }
-            Var::Unset(name) => {
-                // `unset` of an absent variable succeeds silently in bash,
-                // zsh and dash, even under `set -eu`.
-                out.push_str("unset ");
-                out.push_str(name);
-            }
+#[derive(Debug)]
+pub(super) struct Posix;
+
+impl Syntax for Posix {
+    fn set(out: &mut impl Sink, name: &str, value: &str) {
+        out.push_str("export ");
+        out.push_str(name);
+        out.push('=');
+        Posix::quote(out, value);
+    }
+
+    fn unset(out: &mut impl Sink, name: &str) {
+        // `unset` of an absent variable succeeds silently in bash, zsh and
+        // dash, even under `set -eu`.
+        out.push_str("unset ");
+        out.push_str(name);
+    }
+
+    /// One POSIX single-quoted word.
+    ///
+    /// A closing quote is always followed by `\` or the end of the word,
+    /// never by another `'`, so zsh's RC_QUOTES option (where `''` inside
+    /// quotes means a literal quote) reads it the same way.
+    fn quote(out: &mut impl Sink, value: &str) {
+        out.push('\'');
+        let mut rest = value;
+        while let Some(i) = rest.find('\'') {
+            out.push_str(&rest[..i]);
+            out.push_str("'\\''");
+            rest = &rest[i + 1..];
         }
-        out.push('\n');
+        out.push_str(rest);
+        out.push('\'');
     }
-}
-
-/// Writes `value` as one POSIX single-quoted word.
-///
-/// A closing quote is always followed by `\` or the end of the word, never
-/// by another `'`, so zsh's RC_QUOTES option (where `''` inside quotes means
-/// a literal quote) reads it the same way.
-fn quote(out: &mut impl Sink, value: &str) {
-    out.push('\'');
-    let mut rest = value;
-    while let Some(i) = rest.find('\'') {
-        out.push_str(&rest[..i]);
-        out.push_str("'\\''");
-        rest = &rest[i + 1..];
-    }
-    out.push_str(rest);
-    out.push('\'');
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testkit::{Case, require, run_ok};
-    use super::super::{Dialect, render};
-    use super::*;
-
-    fn quoted(value: &str) -> String {
-        let mut s = String::new();
-        quote(&mut s, value);
-        s
-    }
+    use super::super::testkit::{Case, assert_quotes, require, run_ok};
+    use super::super::{Dialect, Var, render};
 
     #[test]
     fn quote_rules() {
-        assert_eq!(quoted(""), "''");
-        assert_eq!(quoted("abc"), "'abc'");
-        assert_eq!(quoted("it's"), "'it'\\''s'");
-        assert_eq!(quoted("'"), "''\\'''");
-        assert_eq!(quoted("''"), "''\\'''\\'''");
-        assert_eq!(quoted("\\"), "'\\'");
-        assert_eq!(quoted("a\\'b"), "'a\\'\\''b'");
-        assert_eq!(quoted("$(x) `y` ${HOME} \"q\""), "'$(x) `y` ${HOME} \"q\"'");
-        assert_eq!(quoted("a\nb"), "'a\nb'");
-        assert_eq!(quoted("\u{2019}é😀"), "'\u{2019}é😀'");
+        assert_quotes(
+            Dialect::Sh,
+            &[
+                ("", "''"),
+                ("abc", "'abc'"),
+                ("it's", "'it'\\''s'"),
+                ("'", "''\\'''"),
+                ("''", "''\\'''\\'''"),
+                ("\\", "'\\'"),
+                ("a\\'b", "'a\\'\\''b'"),
+                ("$(x) `y` ${HOME} \"q\"", "'$(x) `y` ${HOME} \"q\"'"),
+                ("a\nb", "'a\nb'"),
+                ("\u{2019}é😀", "'\u{2019}é😀'"),
+            ],
+        );
     }
 
     #[test]

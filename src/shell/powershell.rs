@@ -12,24 +12,41 @@
 //! Assigning `''` deletes the variable in PowerShell; an empty value is
 //! therefore indistinguishable from an unset one there.
 
-use super::{Sink, Var};
+use super::{Sink, Syntax};
 
-pub(super) fn write(out: &mut impl Sink, vars: &[Var<'_>]) {
-    for var in vars {
-        match *var {
-            Var::Set(name, value) => {
-                out.push_str("$Env:");
-                out.push_str(name);
-                out.push_str(" = ");
-                quote(out, value);
-            }
-            Var::Unset(name) => {
-                out.push_str("Remove-Item -Path Env:");
-                out.push_str(name);
-                out.push_str(" -ErrorAction SilentlyContinue");
+#[derive(Debug)]
+pub(super) struct PowerShell;
+
+impl Syntax for PowerShell {
+    fn set(out: &mut impl Sink, name: &str, value: &str) {
+        out.push_str("$Env:");
+        out.push_str(name);
+        out.push_str(" = ");
+        PowerShell::quote(out, value);
+    }
+
+    fn unset(out: &mut impl Sink, name: &str) {
+        out.push_str("Remove-Item -Path Env:");
+        out.push_str(name);
+        out.push_str(" -ErrorAction SilentlyContinue");
+    }
+
+    /// A PowerShell expression on a single line: one single-quoted string,
+    /// or several joined with `+` around CR/LF.
+    fn quote(out: &mut impl Sink, value: &str) {
+        out.push('\'');
+        for c in value.chars() {
+            match c {
+                '\n' => out.push_str("' + \"`n\" + '"),
+                '\r' => out.push_str("' + \"`r\" + '"),
+                c if is_single_quote(c) => {
+                    out.push(c);
+                    out.push(c);
+                }
+                c => out.push(c),
             }
         }
-        out.push('\n');
+        out.push('\'');
     }
 }
 
@@ -38,50 +55,31 @@ fn is_single_quote(c: char) -> bool {
     matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
 }
 
-/// Writes `value` as a PowerShell expression on a single line: one
-/// single-quoted string, or several joined with `+` around CR/LF.
-fn quote(out: &mut impl Sink, value: &str) {
-    out.push('\'');
-    for c in value.chars() {
-        match c {
-            '\n' => out.push_str("' + \"`n\" + '"),
-            '\r' => out.push_str("' + \"`r\" + '"),
-            c if is_single_quote(c) => {
-                out.push(c);
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::{Dialect, render};
-    use super::*;
-
-    fn quoted(value: &str) -> String {
-        let mut s = String::new();
-        quote(&mut s, value);
-        s
-    }
+    use super::super::testkit::{assert_quotes, quoted};
+    use super::super::{Dialect, Var, render};
 
     #[test]
     fn quote_rules() {
-        assert_eq!(quoted(""), "''");
-        assert_eq!(quoted("abc"), "'abc'");
-        assert_eq!(quoted("it's"), "'it''s'");
-        assert_eq!(quoted("'"), "''''");
-        assert_eq!(
-            quoted("\u{2018}\u{2019}\u{201A}\u{201B}"),
-            "'\u{2018}\u{2018}\u{2019}\u{2019}\u{201A}\u{201A}\u{201B}\u{201B}'"
+        assert_quotes(
+            Dialect::PowerShell,
+            &[
+                ("", "''"),
+                ("abc", "'abc'"),
+                ("it's", "'it''s'"),
+                ("'", "''''"),
+                (
+                    "\u{2018}\u{2019}\u{201A}\u{201B}",
+                    "'\u{2018}\u{2018}\u{2019}\u{2019}\u{201A}\u{201A}\u{201B}\u{201B}'",
+                ),
+                // Typographic double quotes and backticks are inert in single quotes.
+                ("\u{201C}`$x\"\\", "'\u{201C}`$x\"\\'"),
+                ("a\nb", "'a' + \"`n\" + 'b'"),
+                ("\r\n", "'' + \"`r\" + '' + \"`n\" + ''"),
+            ],
         );
-        // Typographic double quotes and backticks are inert in single quotes.
-        assert_eq!(quoted("\u{201C}`$x\"\\"), "'\u{201C}`$x\"\\'");
-        assert_eq!(quoted("a\nb"), "'a' + \"`n\" + 'b'");
-        assert_eq!(quoted("\r\n"), "'' + \"`r\" + '' + \"`n\" + ''");
-        assert!(!quoted("x\ny\rz").contains(['\n', '\r']));
+        assert!(!quoted(Dialect::PowerShell, "x\ny\rz").contains(['\n', '\r']));
     }
 
     #[test]

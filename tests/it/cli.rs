@@ -281,3 +281,86 @@ fn help_and_version_exit_0() {
     let v = sb.cmd().arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&v.stdout).starts_with("rolecall "));
 }
+
+#[test]
+fn env_format_aliases_and_case_were_rejected_by_clap() {
+    // Regression: clap's fixed list of lower-case names refused what `--format` documented.
+    let sb = Sandbox::new();
+    sb.config(&static_profile("p"));
+    let cases = [
+        ("pwsh", "$Env:AWS_ACCESS_KEY_ID = "),
+        ("nu", "load-env { "),
+        ("dash", "export AWS_ACCESS_KEY_ID="),
+        ("ksh", "export AWS_ACCESS_KEY_ID="),
+        ("BASH", "export AWS_ACCESS_KEY_ID="),
+        ("Fish", "set -gx AWS_ACCESS_KEY_ID "),
+        ("PowerShell", "$Env:AWS_ACCESS_KEY_ID = "),
+        ("JSON", "{\"AWS_ACCESS_KEY_ID\":"),
+    ];
+    for (format, start) in cases {
+        let out = sb
+            .cmd()
+            .args(["env", "p", "--format", format])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.starts_with(start),
+            "{format}: {}\nstdout: {stdout}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn env_format_unknown_exits_2_with_the_list() {
+    let sb = Sandbox::new();
+    sb.config(&static_profile("p"));
+    let out = sb
+        .cmd()
+        .args(["env", "p", "--format", "csh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("invalid value 'csh' for '--format <FORMAT>'"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "[possible values: bash, zsh, sh, fish, powershell, nushell, elvish, dotenv, json]"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn env_help_lists_formats_and_aliases() {
+    let sb = Sandbox::new();
+    let out = sb.cmd().args(["env", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8(out.stdout).unwrap();
+    let names = [
+        "bash",
+        "zsh",
+        "sh",
+        "fish",
+        "powershell",
+        "nushell",
+        "elvish",
+        "dotenv",
+        "json",
+    ];
+    for name in names {
+        assert!(
+            help.contains(&format!("- {name}")),
+            "{name} missing:\n{help}"
+        );
+    }
+    for alias in ["`dash`", "`ksh`", "`pwsh`", "`nu`"] {
+        assert!(help.contains(alias), "{alias} missing:\n{help}");
+    }
+}

@@ -1,43 +1,11 @@
-//! A fake AWS STS endpoint for integration tests (std only).
-//!
-//! `FakeAws::start()` listens on `127.0.0.1:<random port>` and speaks the STS
-//! query protocol over HTTP/1.1 (keep-alive, `Connection: close`,
-//! `Content-Length` and chunked request bodies, `Expect: 100-continue`).
-//! Point rolecall at it with `AWS_ENDPOINT_URL_STS=<fake.url()>` (or
-//! `AWS_ENDPOINT_URL`).
-//!
-//! Supported actions: `AssumeRole`, `GetSessionToken`, `GetCallerIdentity`;
-//! responses use the real STS XML shapes. Every request is recorded (also the
-//! ones answered with an injected fault) and can be inspected with
-//! [`FakeAws::calls`] and [`FakeAws::count`].
-//!
-//! Beyond what tests inject, the fake enforces a few real STS rules, so that
-//! client bugs show up as they would against AWS:
-//! - a request without an `Authorization` header (or presigned
-//!   `X-Amz-Credential`) gets 403 `MissingAuthenticationToken`;
-//! - a request signed with an access key this fake issued must carry that
-//!   key's session token (`X-Amz-Security-Token`), else 403
-//!   `InvalidClientTokenId`; once the key's Expiration (by the fake's clock)
-//!   has passed it gets 400 `ExpiredToken`;
-//! - `GetSessionToken` signed with session credentials gets 403 `AccessDenied`;
-//! - `DurationSeconds` must be 900..=43200 (AssumeRole) or 900..=129600
-//!   (GetSessionToken), and at most 3600 when AssumeRole is called with
-//!   credentials from an earlier AssumeRole (role chaining), else 400
-//!   `ValidationError`; so are a malformed `RoleArn`, `RoleSessionName` or
-//!   `TokenCode` (6 digits).
-//!
-//! The server stops, and all its threads are joined, when the `FakeAws` is
-//! dropped.
-#![allow(dead_code)]
+//! The STS side of the fake: the actions, the injected faults and what has
+//! been recorded and issued.
 
+use super::http::{Request, Response, Stop};
+use aws_smithy_types::date_time::{DateTime, Format};
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::fmt;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
 
 /// XML namespace of every STS response.
 pub const STS_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -101,505 +69,58 @@ pub struct Issued {
 }
 
 #[derive(Debug, Default)]
-struct State {
-    calls: Vec<Call>,
-    issued: Vec<(Issued, SystemTime)>,
+pub(super) struct State {
+    pub(super) calls: Vec<Call>,
+    pub(super) issued: Vec<(Issued, SystemTime)>,
     next_key: u64,
     next_request: u64,
-    queued: HashMap<String, VecDeque<Fault>>,
-    always: HashMap<String, Fault>,
-    mfa_code: Option<String>,
-    clock_offset_secs: i64,
+    pub(super) queued: HashMap<String, VecDeque<Fault>>,
+    pub(super) always: HashMap<String, Fault>,
+    pub(super) mfa_code: Option<String>,
+    pub(super) clock_offset_secs: i64,
     /// Shifts only the `Date` header (a proxy's or a broken clock), not the Expirations.
-    date_offset_secs: i64,
-    expires_in_secs: Option<i64>,
+    pub(super) date_offset_secs: i64,
+    pub(super) expires_in_secs: Option<i64>,
 }
 
+/// The state behind one fake, shared by its connections and its handle.
 #[derive(Debug, Default)]
-struct Shared {
+pub(super) struct Sts {
     state: Mutex<State>,
-    shutdown: AtomicBool,
-    next_conn: AtomicU64,
-    conns: Mutex<HashMap<u64, TcpStream>>,
-    workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
-impl Shared {
-    fn state(&self) -> MutexGuard<'_, State> {
+impl Sts {
+    pub(super) fn state(&self) -> MutexGuard<'_, State> {
         // A panicking test thread must not hide the recorded calls.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
 
-/// The fake STS server. Dropping it stops the server.
-pub struct FakeAws {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    acceptor: Option<JoinHandle<()>>,
-}
-
-impl fmt::Debug for FakeAws {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FakeAws")
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
-    }
-}
-
-impl FakeAws {
-    /// Binds `127.0.0.1:0` and serves on background threads.
-    pub fn start() -> FakeAws {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("fake STS: bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("fake STS: local_addr");
-        let shared = Arc::new(Shared::default());
-        let acceptor = {
-            let shared = Arc::clone(&shared);
-            thread::Builder::new()
-                .name("fake-sts-accept".into())
-                .spawn(move || accept_loop(listener, shared))
-                .expect("fake STS: spawn")
-        };
-        FakeAws {
-            addr,
-            shared,
-            acceptor: Some(acceptor),
-        }
-    }
-
-    /// `http://127.0.0.1:PORT`
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Every request received so far, in order.
-    pub fn calls(&self) -> Vec<Call> {
-        self.shared.state().calls.clone()
-    }
-
-    /// How many requests had this `Action` (faulted ones included).
-    pub fn count(&self, action: &str) -> usize {
-        self.shared
-            .state()
-            .calls
-            .iter()
-            .filter(|c| c.action == action)
-            .count()
-    }
-
-    /// Credentials handed out so far, in order.
-    pub fn issued(&self) -> Vec<Issued> {
-        self.shared
-            .state()
-            .issued
-            .iter()
-            .map(|(i, _)| i.clone())
-            .collect()
-    }
-
-    /// Forget the recorded calls (issued credentials stay valid).
-    pub fn clear_calls(&self) {
-        self.shared.state().calls.clear();
-    }
-
-    /// Queue a fault for the next request with this `Action`. Faults queued
-    /// for one action are used one per request, in order; then normal
-    /// behaviour resumes.
-    pub fn fail_next(&self, action: &str, fault: Fault) {
-        self.shared
-            .state()
-            .queued
-            .entry(action.to_string())
-            .or_default()
-            .push_back(fault);
-    }
-
-    /// Answer every request with this `Action` with `fault` (after any queued
-    /// ones) until [`FakeAws::clear_faults`] or [`FakeAws::clear_fail_always`].
-    pub fn fail_always(&self, action: &str, fault: Fault) {
-        self.shared.state().always.insert(action.to_string(), fault);
-    }
-
-    pub fn clear_fail_always(&self, action: &str) {
-        self.shared.state().always.remove(action);
-    }
-
-    /// Drop every queued and permanent fault.
-    pub fn clear_faults(&self) {
-        let mut st = self.shared.state();
-        st.queued.clear();
-        st.always.clear();
-    }
-
-    /// From now on a request carrying a `TokenCode` other than `code` gets
-    /// [`Fault::WrongMfa`].
-    pub fn expect_mfa_code(&self, code: &str) {
-        self.shared.state().mfa_code = Some(code.to_string());
-    }
-
-    /// Shift the fake's clock (the `Date` header and the base of every
-    /// Expiration) by `secs` seconds; negative is the past.
-    pub fn set_clock_offset(&self, secs: i64) {
-        self.shared.state().clock_offset_secs = secs;
-    }
-
-    /// Shift only the `Date` header by `secs` seconds, as a proxy with a broken clock would;
-    /// Expirations stay right.
-    pub fn set_date_offset(&self, secs: i64) {
-        self.shared.state().date_offset_secs = secs;
-    }
-
-    /// Make newly issued credentials expire `secs` seconds after the fake's
-    /// "now" (negative: already expired), whatever `DurationSeconds` asked.
-    /// `None` restores the normal rule.
-    pub fn set_expires_in(&self, secs: Option<i64>) {
-        self.shared.state().expires_in_secs = secs;
-    }
-}
-
-impl Drop for FakeAws {
-    fn drop(&mut self) {
-        self.shared.shutdown.store(true, Ordering::SeqCst);
-        // Wake the blocking accept(); the acceptor sees the flag and returns.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-        // Unblock connection threads waiting on keep-alive reads.
-        for stream in self
-            .shared
-            .conns
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-        {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-        let workers = std::mem::take(
-            &mut *self
-                .shared
-                .workers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        );
-        for worker in workers {
-            let _ = worker.join();
-        }
-    }
-}
-
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    for stream in listener.incoming() {
-        if shared.shutdown.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(stream) = stream else { continue };
-        let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
-        if let Ok(clone) = stream.try_clone() {
-            shared
-                .conns
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(id, clone);
-        }
-        let worker = {
-            let shared = Arc::clone(&shared);
-            thread::Builder::new()
-                .name(format!("fake-sts-conn-{id}"))
-                .spawn(move || {
-                    let _ = serve_connection(stream, &shared);
-                    shared
-                        .conns
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .remove(&id);
-                })
-        };
-        let mut workers = shared.workers.lock().unwrap_or_else(|e| e.into_inner());
-        workers.retain(|w| !w.is_finished());
-        if let Ok(worker) = worker {
-            workers.push(worker);
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// HTTP/1.1
-
-const MAX_HEAD: usize = 64 * 1024;
-const MAX_BODY: usize = 1024 * 1024;
-
-struct Request {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    keep_alive: bool,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-struct Response {
-    status: u16,
-    body: String,
-    request_id: String,
-    date: SystemTime,
-}
-
-fn serve_connection(stream: TcpStream, shared: &Shared) -> io::Result<()> {
-    // Idle keep-alive connections are also closed by Drop (shutdown).
-    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-    let _ = stream.set_nodelay(true);
-    let mut writer = stream.try_clone()?;
-    let mut reader = BufReader::new(stream);
-    loop {
-        if shared.shutdown.load(Ordering::SeqCst) {
-            return Ok(());
-        }
-        let request = match read_request(&mut reader, &mut writer)? {
-            Some(Ok(r)) => r,
-            Some(Err(status)) => {
-                let text = if status == 413 {
-                    "Payload Too Large"
-                } else {
-                    "Bad Request"
-                };
-                let msg = format!(
-                    "HTTP/1.1 {status} {text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                );
-                writer.write_all(msg.as_bytes())?;
-                return Ok(());
-            }
-            None => return Ok(()), // clean EOF between requests
-        };
-        let keep_alive = request.keep_alive;
-        let head_only = request.method == "HEAD";
+    /// Answers one request.
+    pub(super) fn handle(&self, req: &Request, stop: &Stop) -> Response {
         // A bug in the fake must show up as an answer, not as a hung client.
-        let response =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(shared, &request)))
-                .unwrap_or_else(|_| Response {
-                    status: 500,
-                    body: error(
-                        500,
-                        "Receiver",
-                        "InternalFailure",
-                        "fake STS panicked",
-                        "fake-sts-panic",
-                    )
-                    .body,
-                    request_id: "fake-sts-panic".to_string(),
-                    date: SystemTime::now(),
-                });
-        if shared.shutdown.load(Ordering::SeqCst) {
-            return Ok(());
-        }
-        write_response(&mut writer, &response, keep_alive, head_only)?;
-        if !keep_alive {
-            let _ = writer.shutdown(Shutdown::Write);
-            return Ok(());
-        }
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer(self, req, stop)))
+            .unwrap_or_else(|_| Response {
+                status: 500,
+                body: error(
+                    500,
+                    "Receiver",
+                    "InternalFailure",
+                    "fake STS panicked",
+                    "fake-sts-panic",
+                )
+                .body,
+                request_id: "fake-sts-panic".to_string(),
+                date: SystemTime::now(),
+            })
     }
 }
-
-/// `Ok(None)`: the peer closed the connection before a new request.
-/// `Ok(Some(Err(status)))`: malformed request, answer `status` and close.
-fn read_request(
-    reader: &mut BufReader<TcpStream>,
-    writer: &mut TcpStream,
-) -> io::Result<Option<Result<Request, u16>>> {
-    let mut head_len = 0usize;
-    let mut line = String::new();
-    // Request line (RFC 9112 says to ignore empty lines before it).
-    loop {
-        line.clear();
-        let n = reader.read_line(&mut line)?;
-        if n == 0 {
-            return Ok(None);
-        }
-        head_len += n;
-        if head_len > MAX_HEAD {
-            return Ok(Some(Err(400)));
-        }
-        if !line.trim_end_matches(['\r', '\n']).is_empty() {
-            break;
-        }
-    }
-    let request_line = line.trim_end_matches(['\r', '\n']).to_string();
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Ok(Some(Err(400)));
-    };
-    let (method, target, version) = (method.to_string(), target.to_string(), version.to_string());
-    if version != "HTTP/1.1" && version != "HTTP/1.0" {
-        return Ok(Some(Err(400)));
-    }
-
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        let n = reader.read_line(&mut line)?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        head_len += n;
-        if head_len > MAX_HEAD {
-            return Ok(Some(Err(400)));
-        }
-        let l = line.trim_end_matches(['\r', '\n']);
-        if l.is_empty() {
-            break;
-        }
-        let Some((name, value)) = l.split_once(':') else {
-            return Ok(Some(Err(400)));
-        };
-        headers.push((name.trim().to_string(), value.trim().to_string()));
-    }
-
-    let mut request = Request {
-        method,
-        target,
-        headers,
-        body: Vec::new(),
-        keep_alive: version == "HTTP/1.1",
-    };
-    if let Some(conn) = request.header("connection").map(str::to_string) {
-        for token in conn.split(',').map(str::trim) {
-            if token.eq_ignore_ascii_case("close") {
-                request.keep_alive = false;
-            } else if token.eq_ignore_ascii_case("keep-alive") {
-                request.keep_alive = true;
-            }
-        }
-    }
-
-    let chunked = request.header("transfer-encoding").is_some_and(|te| {
-        te.to_ascii_lowercase()
-            .split(',')
-            .any(|t| t.trim() == "chunked")
-    });
-    let content_length = match request.header("content-length") {
-        None => None,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) => Some(n),
-            Err(_) => return Ok(Some(Err(400))),
-        },
-    };
-    let has_body = chunked || content_length.is_some_and(|n| n > 0);
-    if has_body
-        && request
-            .header("expect")
-            .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
-    {
-        writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-    }
-    if chunked {
-        match read_chunked(reader)? {
-            Ok(body) => request.body = body,
-            Err(status) => return Ok(Some(Err(status))),
-        }
-    } else if let Some(n) = content_length {
-        if n > MAX_BODY {
-            return Ok(Some(Err(413)));
-        }
-        request.body = vec![0; n];
-        reader.read_exact(&mut request.body)?;
-    }
-    Ok(Some(Ok(request)))
-}
-
-fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Result<Vec<u8>, u16>> {
-    let mut body = Vec::new();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line)?;
-        let size_text = line.trim_end_matches(['\r', '\n']);
-        let size_text = size_text.split(';').next().unwrap_or("").trim();
-        let Ok(size) = usize::from_str_radix(size_text, 16) else {
-            return Ok(Err(400));
-        };
-        if body.len() + size > MAX_BODY {
-            return Ok(Err(413));
-        }
-        if size == 0 {
-            // Trailers, up to the empty line.
-            loop {
-                line.clear();
-                if reader.read_line(&mut line)? == 0
-                    || line.trim_end_matches(['\r', '\n']).is_empty()
-                {
-                    return Ok(Ok(body));
-                }
-            }
-        }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..])?;
-        let mut crlf = [0u8; 2];
-        reader.read_exact(&mut crlf)?;
-        if &crlf != b"\r\n" {
-            return Ok(Err(400));
-        }
-    }
-}
-
-fn write_response(
-    w: &mut TcpStream,
-    r: &Response,
-    keep_alive: bool,
-    head_only: bool,
-) -> io::Result<()> {
-    let reason = match r.status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        500 => "Internal Server Error",
-        _ => "Unknown",
-    };
-    let mut out = format!(
-        "HTTP/1.1 {} {}\r\nx-amzn-RequestId: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nDate: {}\r\n",
-        r.status,
-        reason,
-        r.request_id,
-        r.body.len(),
-        http_date(r.date),
-    );
-    out.push_str(if keep_alive {
-        "Connection: keep-alive\r\n"
-    } else {
-        "Connection: close\r\n"
-    });
-    out.push_str("\r\n");
-    if !head_only {
-        out.push_str(&r.body);
-    }
-    w.write_all(out.as_bytes())?;
-    w.flush()
-}
-
-// ---------------------------------------------------------------------------
-// STS
 
 struct Outcome {
     status: u16,
     body: String,
 }
 
-fn handle(shared: &Shared, req: &Request) -> Response {
+fn answer(fake: &Sts, req: &Request, stop: &Stop) -> Response {
     let mut params = BTreeMap::new();
     if let Some((_, query)) = req.target.split_once('?') {
         parse_form(query, &mut params);
@@ -627,7 +148,7 @@ fn handle(shared: &Shared, req: &Request) -> Response {
         .or_else(|| params.get("X-Amz-Security-Token").cloned());
 
     let (request_id, fault) = {
-        let mut st = shared.state();
+        let mut st = fake.state();
         st.calls.push(Call {
             action: action.clone(),
             params: params.clone(),
@@ -644,18 +165,18 @@ fn handle(shared: &Shared, req: &Request) -> Response {
 
     let fault = match fault {
         Some(Fault::Delay(d)) => {
-            sleep_unless_shutdown(shared, d);
+            stop.sleep(d);
             None
         }
         Some(Fault::DelayThen(d, inner)) => {
-            sleep_unless_shutdown(shared, d);
+            stop.sleep(d);
             Some(*inner)
         }
         other => other,
     };
 
     let outcome = {
-        let mut st = shared.state();
+        let mut st = fake.state();
         let now = now(&st);
         let caller = Caller::lookup(&st, &access_key_id);
         let outcome = if let Some(fault) = fault {
@@ -681,16 +202,6 @@ fn handle(shared: &Shared, req: &Request) -> Response {
         body: outcome.body,
         request_id,
         date,
-    }
-}
-
-fn sleep_unless_shutdown(shared: &Shared, d: Duration) {
-    let step = Duration::from_millis(20);
-    let mut left = d;
-    while !left.is_zero() && !shared.shutdown.load(Ordering::SeqCst) {
-        let s = left.min(step);
-        thread::sleep(s);
-        left -= s;
     }
 }
 
@@ -1184,9 +695,6 @@ fn xml(s: &str) -> String {
     out
 }
 
-// ---------------------------------------------------------------------------
-// Time (UTC, no external crates)
-
 fn now(st: &State) -> SystemTime {
     shift(SystemTime::now(), st.clock_offset_secs)
 }
@@ -1199,52 +707,9 @@ fn shift(t: SystemTime, secs: i64) -> SystemTime {
     }
 }
 
-/// (year, month 1-12, day 1-31, hour, minute, second, weekday 0=Sunday)
-fn civil(t: SystemTime) -> (i64, u32, u32, u32, u32, u32, usize) {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let weekday = (days + 4).rem_euclid(7) as usize; // 1970-01-01 was a Thursday
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u32,
-        (rem % 3600 / 60) as u32,
-        (rem % 60) as u32,
-        weekday,
-    )
-}
-
-/// `2026-11-22T12:00:00Z`
+/// `2026-11-22T12:00:00Z`: whole seconds, as STS sends them.
 pub fn iso8601(t: SystemTime) -> String {
-    let (y, mo, d, h, mi, s, _) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
-
-/// `Sun, 22 Nov 2026 12:00:00 GMT` (RFC 1123 / IMF-fixdate)
-pub fn http_date(t: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (y, mo, d, h, mi, s, wd) = civil(t);
-    format!(
-        "{}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} GMT",
-        DAYS[wd],
-        MONTHS[mo as usize - 1]
-    )
+    DateTime::from_secs(DateTime::from(t).secs())
+        .fmt(Format::DateTime)
+        .expect("fake STS: a date within years 1..=9999")
 }
