@@ -1,4 +1,5 @@
 //! The walk's unit tests: the clock seam, and the walk against a scripted STS and prompt.
+#![allow(clippy::disallowed_methods)] // test fixtures may read the real clock
 
 use super::*;
 use std::ffi::OsString;
