@@ -6,7 +6,7 @@
 //! taken under its own lock: look again (another process may have just fetched it), otherwise
 //! prompt, call STS, write. N processes that miss at once make one call per step.
 
-use crate::aws::chain::{CachePolicy, Plan, Step};
+use crate::aws::chain::{CachePolicy, Plan, Step, WebIdentityStep};
 use crate::aws::sts::{self, Issued, StsCalls, Target};
 use crate::cache::{Cache, Key, Lookup, SharedFailure};
 use crate::context::Context;
@@ -170,12 +170,95 @@ fn run_step(
     calls: &dyn StsCalls,
     mfa: &mut MfaCodes<'_>,
 ) -> Result<(Credentials, sts::Skew)> {
-    if !step.signs_with_previous() {
-        return base_credentials(ctx, plan, step).map(|c| (c, sts::Skew::Unknown));
-    }
-    let source = source.expect("a signing step follows the base");
-    let issued = fetch_step(ctx, plan, calls, source, step, mfa)?;
+    let issued = match step {
+        Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => {
+            return base_credentials(ctx, plan, step).map(|c| (c, sts::Skew::Unknown));
+        }
+        Step::WebIdentity(w) => web_identity(ctx, plan, calls, w)?,
+        Step::MfaSession(_) | Step::AssumeRole(_) => {
+            let source = source.expect("a signing step follows the base");
+            fetch_step(ctx, plan, calls, source, step, mfa)?
+        }
+    };
     accept(ctx, cache, step, issued)
+}
+
+/// The STS region of `plan`, `us-east-1` when nothing names one (as the SDKs' global default).
+fn sts_target(plan: &Plan, endpoint_url: Option<String>) -> Target {
+    Target {
+        region: plan
+            .sts_region
+            .clone()
+            .unwrap_or_else(|| "us-east-1".to_owned()),
+        endpoint_url,
+    }
+}
+
+/// `AssumeRoleWithWebIdentity` with the token as it is in its file now (it rotates).
+fn web_identity(
+    ctx: &Context,
+    plan: &Plan,
+    calls: &dyn StsCalls,
+    w: &WebIdentityStep,
+) -> Result<Issued> {
+    let token = read_token(&w.token_file).map_err(|reason| ProfileError::TokenFile {
+        profile: w.profile.clone(),
+        path: w.token_file.clone(),
+        reason,
+    })?;
+    let target = sts_target(plan, w.endpoint_url.clone());
+    ctx.debug(format_args!(
+        "AssumeRoleWithWebIdentity {} for profile `{}` with the token in {} via {}",
+        w.role_arn,
+        w.profile,
+        w.token_file,
+        target
+            .endpoint_url
+            .as_deref()
+            .unwrap_or(&format!("the STS endpoint of {}", target.region))
+    ));
+    let session_name = w
+        .session_name
+        .clone()
+        .unwrap_or_else(|| default_session_name(ctx));
+    calls
+        .assume_role_with_web_identity(
+            &target,
+            &w.role_arn,
+            &session_name,
+            &token,
+            w.duration_seconds,
+        )
+        .map_err(|f| sts_error(&w.profile, Some(&w.role_arn), &target, f))
+}
+
+/// An OIDC token is a few KiB; far more is not one.
+const MAX_TOKEN: u64 = 1 << 20;
+
+/// The token in `path`, trimmed; why not, in words for "the web identity token file X ...".
+fn read_token(path: &str) -> std::result::Result<Secret<String>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".to_owned(),
+        _ => format!("cannot be opened ({e})"),
+    })?;
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(8 * 1024));
+    file.take(MAX_TOKEN + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot be read ({e})"))?;
+    if buf.len() as u64 > MAX_TOKEN {
+        return Err("is larger than 1 MiB, far more than a token".into());
+    }
+    let text = std::str::from_utf8(&buf).map_err(|_| "does not hold text".to_owned())?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err("is empty".into());
+    }
+    if token.as_bytes().contains(&0) {
+        return Err("holds a NUL byte".into());
+    }
+    Ok(Secret::from(token))
 }
 
 /// What STS answered, judged by this machine's clock: the expiry corrected for skew (never
@@ -313,9 +396,10 @@ fn fetch_step(
                 ),
             }
         }
-        Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => {
-            unreachable!("a base step signs with nothing")
-        }
+        Step::StaticKeys { .. }
+        | Step::Environment { .. }
+        | Step::Process { .. }
+        | Step::WebIdentity(_) => unreachable!("a base step signs with nothing"),
     }
 }
 
@@ -387,8 +471,8 @@ fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Result<Credentia
         Step::Process { profile, command } => {
             process::credentials(ctx, &plan.profile, profile, command)
         }
-        Step::MfaSession(_) | Step::AssumeRole(_) => {
-            unreachable!("only a base makes credentials without a source")
+        Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) => {
+            unreachable!("only a local base makes credentials without calling AWS")
         }
     }
 }

@@ -75,6 +75,9 @@ pub enum Step {
     },
     /// `credential_process` in a source profile: an external command printing protocol JSON.
     Process { profile: String, command: String },
+    /// `AssumeRoleWithWebIdentity` with an OIDC token read from a file (EKS, GitHub Actions):
+    /// a base, unsigned, cached on disk like a role.
+    WebIdentity(WebIdentityStep),
     /// `GetSessionToken` with an MFA code, between long-term keys and the first role.
     MfaSession(SessionStep),
     /// `AssumeRole` for one profile with `role_arn`.
@@ -88,6 +91,7 @@ impl Step {
             Step::StaticKeys { profile, .. }
             | Step::Environment { profile, .. }
             | Step::Process { profile, .. } => profile,
+            Step::WebIdentity(w) => &w.profile,
             Step::MfaSession(s) => &s.profile,
             Step::AssumeRole(h) => &h.profile,
         }
@@ -96,7 +100,10 @@ impl Step {
     /// Whether it calls AWS as the credentials of the step before it (false: a base).
     pub fn signs_with_previous(&self) -> bool {
         match self {
-            Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => false,
+            Step::StaticKeys { .. }
+            | Step::Environment { .. }
+            | Step::Process { .. }
+            | Step::WebIdentity(_) => false,
             Step::MfaSession(_) | Step::AssumeRole(_) => true,
         }
     }
@@ -106,7 +113,7 @@ impl Step {
             Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => {
                 CachePolicy::Never
             }
-            Step::MfaSession(_) | Step::AssumeRole(_) => CachePolicy::Disk,
+            Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) => CachePolicy::Disk,
         }
     }
 
@@ -121,6 +128,17 @@ impl Step {
                 keys.as_ref().map_or("", |k| k.access_key_id.as_str())
             ),
             Step::Process { profile, command } => format!("process {profile} {command}"),
+            // The token rotates and is a secret: its file is the identity.
+            Step::WebIdentity(w) => serde_json::json!([
+                "AssumeRoleWithWebIdentity",
+                w.role_arn,
+                w.token_file,
+                w.session_name,
+                w.duration_seconds,
+                w.endpoint_url,
+                sts_region
+            ])
+            .to_string(),
             Step::MfaSession(s) => serde_json::json!([
                 "GetSessionToken",
                 s.mfa_serial,
@@ -154,6 +172,7 @@ impl Step {
             Step::Process { profile, .. } => {
                 format!("the `credential_process` of profile `{profile}`")
             }
+            Step::WebIdentity(w) => format!("AssumeRoleWithWebIdentity {}", w.role_arn),
             Step::MfaSession(s) => format!("GetSessionToken {}", s.mfa_serial),
             Step::AssumeRole(h) => format!("AssumeRole {}", h.role_arn),
         }
@@ -162,6 +181,7 @@ impl Step {
     pub fn role_arn(&self) -> Option<&str> {
         match self {
             Step::AssumeRole(h) => Some(&h.role_arn),
+            Step::WebIdentity(w) => Some(&w.role_arn),
             _ => None,
         }
     }
@@ -173,9 +193,24 @@ impl Step {
             Step::Environment { keys, .. } => {
                 keys.as_ref().is_none_or(|k| k.session_token.is_none())
             }
-            Step::Process { .. } | Step::MfaSession(_) | Step::AssumeRole(_) => false,
+            Step::Process { .. }
+            | Step::WebIdentity(_)
+            | Step::MfaSession(_)
+            | Step::AssumeRole(_) => false,
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebIdentityStep {
+    pub profile: String,
+    pub role_arn: String,
+    /// Read afresh for every call (it rotates); the token itself is never cached or logged.
+    pub token_file: String,
+    /// `None`: rolecall picks one when it calls STS.
+    pub session_name: Option<String>,
+    pub duration_seconds: Option<i32>,
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -337,11 +372,10 @@ fn examine(
             }
             (None, Some(cs)) => return Ok(Next::Done(credential_source_base(current, cs, env)?)),
             (None, None) => {
-                if current.get("web_identity_token_file").is_some() {
-                    return Err(ProfileError::Unsupported {
-                        profile: current.name().to_owned(),
-                        what: "`web_identity_token_file`".into(),
-                    });
+                if let Some(file) = current.get("web_identity_token_file") {
+                    // The role is the base's own: it is assumed with the token, not a hop.
+                    let hop = hops.pop().expect("pushed just above");
+                    return Ok(Next::Done(web_identity(hop, file, top_level(visited), env)));
                 }
                 let help = if current.get("credential_process").is_some() {
                     "a profile holding `credential_process` must not also hold `role_arn`: move `role_arn` to its own profile with `source_profile` pointing here"
@@ -374,8 +408,42 @@ fn examine(
             command: command.to_owned(),
         }));
     }
+    // The environment's web identity (EKS, GitHub Actions) serves the profile asked for when it
+    // has no credentials of its own, as in the SDKs' default chain; never a source profile.
+    if top_level(visited)
+        && let (Some(file), Some(role_arn)) = (&env.web_identity_token_file, &env.role_arn)
+    {
+        return Ok(Next::Done(Step::WebIdentity(WebIdentityStep {
+            profile: current.name().to_owned(),
+            role_arn: role_arn.clone(),
+            token_file: file.clone(),
+            session_name: env.role_session_name.clone(),
+            duration_seconds: None,
+            endpoint_url: env.sts_endpoint(current.get("endpoint_url")),
+        })));
+    }
     Err(ProfileError::NoCredentials {
         profile: current.name().to_owned(),
+    })
+}
+
+/// Whether the profile being examined is the one asked for (the first visited).
+fn top_level(visited: &[String]) -> bool {
+    visited.len() == 1
+}
+
+/// The web identity base of a profile with `role_arn` and `web_identity_token_file`. For the
+/// profile asked for, the environment's `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN` and
+/// `AWS_ROLE_SESSION_NAME` win over the profile's, as botocore has it.
+fn web_identity(hop: RoleHop, file: &str, top: bool, env: &EnvInputs) -> Step {
+    let from_env = |v: &Option<String>| v.clone().filter(|_| top);
+    Step::WebIdentity(WebIdentityStep {
+        token_file: from_env(&env.web_identity_token_file).unwrap_or_else(|| file.to_owned()),
+        role_arn: from_env(&env.role_arn).unwrap_or(hop.role_arn),
+        session_name: from_env(&env.role_session_name).or(hop.session_name),
+        duration_seconds: hop.duration_seconds,
+        endpoint_url: env.sts_endpoint(hop.endpoint_url.as_deref()),
+        profile: hop.profile,
     })
 }
 
@@ -560,6 +628,12 @@ pub enum ProfileError {
     EnvironmentKeysMissing {
         profile: String,
     },
+    /// The web identity token file cannot be used.
+    TokenFile {
+        profile: String,
+        path: String,
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for ProfileError {
@@ -589,6 +663,14 @@ impl std::fmt::Display for ProfileError {
             ProfileError::Unsupported { profile, what } => write!(
                 f,
                 "profile `{profile}` uses {what}, which rolecall does not support yet"
+            ),
+            ProfileError::TokenFile {
+                profile,
+                path,
+                reason,
+            } => write!(
+                f,
+                "the web identity token file `{path}` of profile `{profile}` {reason}"
             ),
             ProfileError::EnvironmentKeysMissing { profile } => write!(
                 f,
@@ -621,6 +703,9 @@ impl crate::error::Explain for ProfileError {
             }
             ProfileError::EnvironmentKeysMissing { .. } => {
                 "export `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` before running rolecall".into()
+            }
+            ProfileError::TokenFile { .. } => {
+                "check `web_identity_token_file` (or `AWS_WEB_IDENTITY_TOKEN_FILE`): it must name the file your platform writes the OIDC token to".into()
             }
         })
     }

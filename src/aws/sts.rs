@@ -45,6 +45,15 @@ pub trait StsCalls {
         code: &Secret<String>,
         duration_seconds: i32,
     ) -> Result<Issued, Failure>;
+
+    fn assume_role_with_web_identity(
+        &self,
+        target: &Target,
+        role_arn: &str,
+        session_name: &str,
+        token: &Secret<String>,
+        duration_seconds: Option<i32>,
+    ) -> Result<Issued, Failure>;
 }
 
 /// Where and as whom to call STS.
@@ -184,18 +193,12 @@ pub fn correct_expiry(
     }
 }
 
-fn client(source: &Credentials, target: &Target, date: &ServerDate) -> aws_sdk_sts::Client {
-    let creds = aws_credential_types::Credentials::new(
-        source.access_key_id.clone(),
-        source.secret_access_key.expose().clone(),
-        source.session_token.as_ref().map(|t| t.expose().clone()),
-        source.expiration,
-        "rolecall",
-    );
+/// A client that signs as `source`, or sends unsigned when `source` is `None` (only
+/// `AssumeRoleWithWebIdentity`, whose proof is the token).
+fn client(source: Option<&Credentials>, target: &Target, date: &ServerDate) -> aws_sdk_sts::Client {
     let mut builder = aws_sdk_sts::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(target.region.clone()))
-        .credentials_provider(SharedCredentialsProvider::new(creds))
         .interceptor(date.clone())
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .timeout_config(
@@ -205,10 +208,49 @@ fn client(source: &Credentials, target: &Target, date: &ServerDate) -> aws_sdk_s
                 .operation_timeout(OPERATION_TIMEOUT)
                 .build(),
         );
+    if let Some(source) = source {
+        let creds = aws_credential_types::Credentials::new(
+            source.access_key_id.clone(),
+            source.secret_access_key.expose().clone(),
+            source.session_token.as_ref().map(|t| t.expose().clone()),
+            source.expiration,
+            "rolecall",
+        );
+        builder = builder.credentials_provider(SharedCredentialsProvider::new(creds));
+    }
     if let Some(url) = &target.endpoint_url {
         builder = builder.endpoint_url(url.clone());
     }
     aws_sdk_sts::Client::from_conf(builder.build())
+}
+
+/// `sts:AssumeRoleWithWebIdentity`: unsigned, the OIDC token is the proof.
+pub async fn assume_role_with_web_identity(
+    target: &Target,
+    role_arn: &str,
+    session_name: &str,
+    token: &Secret<String>,
+    duration_seconds: Option<i32>,
+) -> Result<Issued, Failure> {
+    let date = ServerDate::default();
+    let mut req = client(None, target, &date)
+        .assume_role_with_web_identity()
+        .role_arn(role_arn)
+        .role_session_name(session_name)
+        .web_identity_token(token.expose().as_str());
+    if let Some(d) = duration_seconds {
+        req = req.duration_seconds(d);
+    }
+    let out = req.send().await.map_err(classify)?;
+    let account_id = out
+        .assumed_role_user()
+        .map(|u| u.arn())
+        .and_then(account_from_arn);
+    let c = out.credentials.ok_or_else(|| Failure {
+        kind: StsFailure::Service,
+        message: "the response holds no credentials".into(),
+    })?;
+    Ok(Issued::new(sts_credentials(c, account_id), &date))
 }
 
 /// `sts:AssumeRole` for one hop.
@@ -220,7 +262,7 @@ pub async fn assume_role(
     mfa_code: Option<&Secret<String>>,
 ) -> Result<Issued, Failure> {
     let date = ServerDate::default();
-    let mut req = client(source, target, &date)
+    let mut req = client(Some(source), target, &date)
         .assume_role()
         .role_arn(&hop.role_arn)
         .role_session_name(session_name);
@@ -257,7 +299,7 @@ pub async fn get_session_token(
     duration_seconds: i32,
 ) -> Result<Issued, Failure> {
     let date = ServerDate::default();
-    let out = client(source, target, &date)
+    let out = client(Some(source), target, &date)
         .get_session_token()
         .serial_number(serial)
         .token_code(code.expose().as_str())

@@ -165,6 +165,24 @@ impl StsCalls for FakeSts {
     ) -> Result<Issued, Failure> {
         self.answer("GetSessionToken", source)
     }
+
+    fn assume_role_with_web_identity(
+        &self,
+        _: &Target,
+        role_arn: &str,
+        _: &str,
+        token: &Secret<String>,
+        _: Option<i32>,
+    ) -> Result<Issued, Failure> {
+        let unsigned = Credentials {
+            access_key_id: format!("token:{}", token.expose()),
+            secret_access_key: Secret::from(""),
+            session_token: None,
+            expiration: None,
+            account_id: None,
+        };
+        self.answer(&format!("AssumeRoleWithWebIdentity {role_arn}"), &unsigned)
+    }
 }
 
 struct World {
@@ -388,4 +406,60 @@ fn a_failure_is_shared_only_with_those_who_waited() {
     );
     w.walk("hop1", Some("654321"), &mut Scripted::default())
         .unwrap();
+}
+
+/// Web identity through the same walk: the base is cached on disk, the token is read afresh
+/// for each call, and a hop on top signs with what it returned.
+#[test]
+fn web_identity_is_a_cached_base_read_afresh() {
+    let w = world();
+    let token = w.dir.path().join("token");
+    std::fs::write(&token, "first-token\n").unwrap();
+    let config = format!(
+        "[profile wi]\nrole_arn = arn:aws:iam::111111111111:role/wi\nweb_identity_token_file = {}\n\
+         [profile up]\nrole_arn = arn:aws:iam::222222222222:role/up\nsource_profile = wi\n",
+        token.display()
+    );
+    let walk = |profile: &str| {
+        let profiles = Profiles::parse(&config, "").unwrap();
+        let plan = chain::resolve(&profiles, profile, &EnvInputs::default()).unwrap();
+        let cache = Cache::from_context(&w.ctx, false).unwrap();
+        obtain(
+            &w.ctx,
+            &plan,
+            &Options::default(),
+            &cache,
+            &w.sts,
+            &mut Scripted::default(),
+        )
+    };
+    walk("up").unwrap();
+    assert_eq!(
+        w.sts.actions(),
+        [
+            (
+                "AssumeRoleWithWebIdentity arn:aws:iam::111111111111:role/wi".into(),
+                "token:first-token".into()
+            ),
+            (
+                "AssumeRole arn:aws:iam::222222222222:role/up".into(),
+                "ASIA0000000000000001".into()
+            ),
+        ]
+    );
+    walk("up").unwrap();
+    assert_eq!(w.sts.actions().len(), 2, "both steps cached");
+    for e in w.entries() {
+        std::fs::remove_file(e).unwrap();
+    }
+    std::fs::write(&token, "rotated-token").unwrap();
+    walk("wi").unwrap();
+    assert_eq!(w.sts.actions()[2].1, "token:rotated-token");
+    std::fs::write(&token, "  \n").unwrap();
+    for e in w.entries() {
+        std::fs::remove_file(e).unwrap();
+    }
+    let e = walk("wi").unwrap_err().to_string();
+    assert!(e.contains("is empty") && e.contains("token"), "{e}");
+    assert!(!e.contains("rotated"), "{e}");
 }

@@ -18,3 +18,4 @@ mod real_clients;
 mod shells;
 mod sts;
 mod support;
+mod web_identity;

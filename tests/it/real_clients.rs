@@ -254,3 +254,36 @@ fn boto3_uses_rolecall_credential_process() {
     let stdout = s.run(cmd);
     assert_eq!(stdout.trim(), EXPECTED_ARN);
 }
+
+/// boto3 configured with `web_identity_token_file` itself, and boto3 through rolecall's
+/// `credential-process` for the same profile, see the same assumed-role ARN from moto.
+#[test]
+fn boto3_and_rolecall_agree_on_web_identity() {
+    let python = venv_bin("python");
+    let Some(s) = setup(&[&python]) else { return };
+    let token = s.sandbox.home().join("oidc-token");
+    std::fs::write(&token, "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl").unwrap();
+    s.sandbox.config(&format!(
+        "[profile wi]\nrole_arn = arn:aws:iam::123456789012:role/ci\nweb_identity_token_file = {}\n\
+         role_session_name = same-session\nregion = us-east-1\n\
+         [profile wi-via-rolecall]\ncredential_process = {} credential-process wi\nregion = us-east-1\n",
+        token.display(),
+        process_arg(&support::rolecall().to_string_lossy())
+    ));
+    let arn_of = |profile: &str| {
+        let mut cmd = s.command(&python);
+        cmd.args([
+            "-c",
+            &format!(
+                "import boto3; print(boto3.Session(profile_name=\"{profile}\").client(\"sts\").get_caller_identity()[\"Arn\"])"
+            ),
+        ]);
+        s.run(cmd).trim().to_owned()
+    };
+    let direct = arn_of("wi");
+    assert_eq!(
+        direct,
+        "arn:aws:sts::123456789012:assumed-role/ci/same-session"
+    );
+    assert_eq!(arn_of("wi-via-rolecall"), direct);
+}

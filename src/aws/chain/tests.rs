@@ -34,6 +34,7 @@ fn describe_base(b: &Step) -> String {
         Step::StaticKeys { profile, .. } => format!("static:{profile}"),
         Step::Environment { profile, .. } => format!("env:{profile}"),
         Step::Process { profile, .. } => format!("process:{profile}"),
+        Step::WebIdentity(w) => format!("web:{}", w.profile),
         other => panic!("not a base: {other:?}"),
     }
 }
@@ -250,10 +251,17 @@ fn chain_resolution_table() {
             ),
         ),
         case(
-            "web identity not yet",
+            "web identity: the role is the base's own",
             "[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /tmp/token\n",
             "w",
-            Err("profile `w` uses `web_identity_token_file`, which rolecall does not support yet"),
+            Ok(("web:w", &[])),
+        ),
+        case(
+            "web identity under a hop",
+            "[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /tmp/token\n\
+             [profile up]\nrole_arn = arn:aws:iam::123456789012:role/up\nsource_profile = w\n",
+            "up",
+            Ok(("web:w", &["up"])),
         ),
     ];
     let mut failures = Vec::new();
@@ -431,4 +439,48 @@ fn mfa_session_only_on_long_term_keys_and_when_not_disabled() {
         )
         .is_err()
     );
+}
+
+/// The environment form (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`) serves the profile asked
+/// for when it has no credentials, and wins over its own settings; never for a source profile.
+#[test]
+fn web_identity_from_the_environment() {
+    let env = EnvInputs {
+        web_identity_token_file: Some("/var/run/token".into()),
+        role_arn: Some("arn:aws:iam::123456789012:role/env".into()),
+        role_session_name: Some("pod".into()),
+        ..EnvInputs::default()
+    };
+    let config = "[profile bare]\nregion = eu-west-1\n\
+                  [profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /tmp/token\n\
+                  [profile up]\nrole_arn = arn:aws:iam::123456789012:role/up\nsource_profile = w\n";
+    let profiles = Profiles::parse(config, "").unwrap();
+    let web = |plan: &Plan| match plan.base() {
+        Step::WebIdentity(w) => (
+            w.role_arn.clone(),
+            w.token_file.clone(),
+            w.session_name.clone(),
+        ),
+        other => panic!("{other:?}"),
+    };
+    let bare = resolve(&profiles, "bare", &env).unwrap();
+    assert_eq!(
+        web(&bare),
+        (
+            "arn:aws:iam::123456789012:role/env".into(),
+            "/var/run/token".into(),
+            Some("pod".into())
+        )
+    );
+    assert_eq!(
+        web(&resolve(&profiles, "w", &env).unwrap()).0,
+        "arn:aws:iam::123456789012:role/env"
+    );
+    // A source profile keeps its own.
+    assert_eq!(
+        web(&resolve(&profiles, "up", &env).unwrap()).0,
+        "arn:aws:iam::123456789012:role/w"
+    );
+    // Without the environment, a bare profile has no credentials.
+    assert!(resolve(&profiles, "bare", &no_env()).is_err());
 }

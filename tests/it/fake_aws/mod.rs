@@ -167,4 +167,10 @@ impl FakeAws {
     pub fn set_expires_in(&self, secs: Option<i64>) {
         self.sts.state().expires_in_secs = secs;
     }
+
+    /// From now on AssumeRoleWithWebIdentity accepts only these tokens
+    /// (`InvalidIdentityToken` otherwise).
+    pub fn accept_web_identity_tokens(&self, tokens: &[&str]) {
+        self.sts.state().web_identity_tokens = Some(tokens.iter().map(|t| t.to_string()).collect());
+    }
 }

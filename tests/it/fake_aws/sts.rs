@@ -81,6 +81,8 @@ pub(super) struct State {
     /// Shifts only the `Date` header (a proxy's or a broken clock), not the Expirations.
     pub(super) date_offset_secs: i64,
     pub(super) expires_in_secs: Option<i64>,
+    /// The web identity tokens AssumeRoleWithWebIdentity accepts (`None`: any).
+    pub(super) web_identity_tokens: Option<Vec<String>>,
 }
 
 /// The state behind one fake, shared by its connections and its handle.
@@ -312,7 +314,7 @@ fn sts(
     }
     if !matches!(
         action,
-        "AssumeRole" | "GetSessionToken" | "GetCallerIdentity"
+        "AssumeRole" | "GetSessionToken" | "GetCallerIdentity" | "AssumeRoleWithWebIdentity"
     ) {
         let message = format!("Could not find operation {action} for version 2011-06-15");
         return error(400, "Sender", "InvalidAction", &message, request_id);
@@ -323,6 +325,10 @@ fn sts(
             params["Version"]
         );
         return error(400, "Sender", "InvalidAction", &message, request_id);
+    }
+    // AssumeRoleWithWebIdentity is the one unsigned action: the token is the proof.
+    if action == "AssumeRoleWithWebIdentity" {
+        return web_identity(st, params, access_key_id, now, request_id);
     }
     if access_key_id.is_empty() {
         return error(
@@ -514,6 +520,81 @@ fn duration_param(
             request_id,
         )),
     }
+}
+
+/// `AssumeRoleWithWebIdentity`: refused when signed (a client that signs it has credentials it
+/// should not need), when the token is missing or is not one the test accepts.
+fn web_identity(
+    st: &mut State,
+    params: &BTreeMap<String, String>,
+    access_key_id: &str,
+    now: SystemTime,
+    request_id: &str,
+) -> Outcome {
+    if !access_key_id.is_empty() {
+        return error(
+            400,
+            "Sender",
+            "InvalidAction",
+            "AssumeRoleWithWebIdentity must not be signed",
+            request_id,
+        );
+    }
+    let (Some(role_arn), Some(session_name), Some(token)) = (
+        params.get("RoleArn"),
+        params.get("RoleSessionName"),
+        params.get("WebIdentityToken"),
+    ) else {
+        return validation(
+            "roleArn, roleSessionName or webIdentityToken",
+            "null",
+            "Member must not be null",
+            request_id,
+        );
+    };
+    if st
+        .web_identity_tokens
+        .as_ref()
+        .is_some_and(|ok| !ok.contains(token))
+    {
+        return error(
+            400,
+            "Sender",
+            "InvalidIdentityToken",
+            "The web identity token that was passed could not be validated by AWS.",
+            request_id,
+        );
+    }
+    let Some(role) = parse_role_arn(role_arn) else {
+        let message = format!("{role_arn} is invalid");
+        return error(400, "Sender", "ValidationError", &message, request_id);
+    };
+    let duration = match duration_param(params, 3600, 900, 43200, request_id) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    let arn = format!(
+        "arn:{}:sts::{}:assumed-role/{}/{}",
+        role.partition, role.account, role.name, session_name
+    );
+    let user_id = format!("{}:{session_name}", role_id(role_arn));
+    let issued = issue(
+        st,
+        "AssumeRoleWithWebIdentity",
+        now,
+        duration,
+        arn,
+        user_id,
+        role.account.clone(),
+    );
+    let body = format!(
+        "<AssumeRoleWithWebIdentityResponse xmlns=\"{STS_NAMESPACE}\">\n  <AssumeRoleWithWebIdentityResult>\n    <SubjectFromWebIdentityToken>system:serviceaccount:default:test</SubjectFromWebIdentityToken>\n    <AssumedRoleUser>\n      <AssumedRoleId>{}</AssumedRoleId>\n      <Arn>{}</Arn>\n    </AssumedRoleUser>\n{}    <Provider>oidc.example.com</Provider>\n  </AssumeRoleWithWebIdentityResult>\n{}</AssumeRoleWithWebIdentityResponse>\n",
+        xml(&issued.user_id),
+        xml(&issued.arn),
+        credentials_xml(&issued),
+        metadata(request_id),
+    );
+    Outcome { status: 200, body }
 }
 
 fn issue(
