@@ -80,19 +80,6 @@ impl StsCalls for Aws {
         token: &Secret<String>,
         duration_seconds: Option<i32>,
     ) -> Result<Issued, Failure> {
-        self.web_identity(target, role_arn, session_name, token, duration_seconds)
-    }
-}
-
-impl Aws {
-    fn web_identity(
-        &self,
-        target: &Target,
-        role_arn: &str,
-        session_name: &str,
-        token: &Secret<String>,
-        duration_seconds: Option<i32>,
-    ) -> Result<Issued, Failure> {
         self.ready().map_err(runtime_failure)?;
         self.block_on(sts::assume_role_with_web_identity(
             target,

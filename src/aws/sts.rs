@@ -246,11 +246,7 @@ pub async fn assume_role_with_web_identity(
         .assumed_role_user()
         .map(|u| u.arn())
         .and_then(account_from_arn);
-    let c = out.credentials.ok_or_else(|| Failure {
-        kind: StsFailure::Service,
-        message: "the response holds no credentials".into(),
-    })?;
-    Ok(Issued::new(sts_credentials(c, account_id), &date))
+    answered(out.credentials, account_id, &date)
 }
 
 /// `sts:AssumeRole` for one hop.
@@ -283,11 +279,7 @@ pub async fn assume_role(
         .assumed_role_user()
         .map(|u| u.arn())
         .and_then(account_from_arn);
-    let c = out.credentials.ok_or_else(|| Failure {
-        kind: StsFailure::Service,
-        message: "the response holds no credentials".into(),
-    })?;
-    Ok(Issued::new(sts_credentials(c, account_id), &date))
+    answered(out.credentials, account_id, &date)
 }
 
 /// `sts:GetSessionToken` with an MFA code: the MFA session roles are assumed from.
@@ -307,14 +299,20 @@ pub async fn get_session_token(
         .send()
         .await
         .map_err(classify)?;
-    let c = out.credentials.ok_or_else(|| Failure {
+    answered(out.credentials, source.account_id.clone(), &date)
+}
+
+/// The credentials of an answer (its account taken from the assumed role's ARN, when any).
+fn answered(
+    credentials: Option<aws_sdk_sts::types::Credentials>,
+    account_id: Option<String>,
+    date: &ServerDate,
+) -> Result<Issued, Failure> {
+    let c = credentials.ok_or_else(|| Failure {
         kind: StsFailure::Service,
         message: "the response holds no credentials".into(),
     })?;
-    Ok(Issued::new(
-        sts_credentials(c, source.account_id.clone()),
-        &date,
-    ))
+    Ok(Issued::new(sts_credentials(c, account_id), date))
 }
 
 fn sts_credentials(c: aws_sdk_sts::types::Credentials, account_id: Option<String>) -> Credentials {
