@@ -12,7 +12,7 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<Zeroizing<Vec<u8>>> {
         .or_else(|| ctx.var("SHELL").and_then(Dialect::from_shell_path))
         .unwrap_or(Dialect::Sh);
     if args.unset {
-        let vars: Vec<Var<'_>> = super::SESSION_VARS.iter().map(|n| Var::Unset(n)).collect();
+        let vars: Vec<Var<'_>> = super::exported_names().map(Var::Unset).collect();
         return Ok(into_bytes(shell::render(dialect, &vars)));
     }
     let profile = super::profile_name(ctx, args.profile.as_deref());

@@ -114,7 +114,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
     cmd.args(&rest).env_clear();
     for (k, v) in ctx.os_env() {
         let name = k.to_string_lossy();
-        if super::SESSION_VARS.contains(&name.as_ref()) || SCRUB.contains(&name.as_ref()) {
+        if super::exported_names().any(|n| n == name) || SCRUB.contains(&name.as_ref()) {
             continue;
         }
         cmd.env(k, v);

@@ -35,57 +35,68 @@ pub fn fetch(ctx: &Context, profile: &str, args: FetchArgs) -> Result<(Session, 
     Resolver::new(ctx).credentials(&request)
 }
 
-/// The variables a session sets (`Some`) or clears (`None`), in output order.
+/// Where an exported variable's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Value {
+    AccessKeyId,
+    SecretAccessKey,
+    /// Cleared for long-term keys.
+    SessionToken,
+    /// Cleared for long-term keys.
+    Expiration,
+    /// The chain's region, else the environment's; not set when neither has one.
+    Region,
+    Profile,
+    /// Always cleared: it would make an SDK pick other credentials.
+    Cleared,
+}
+
+/// The one list of the variables a session sets or clears, in output order: `env` prints them,
+/// `env --unset` clears them all, `exec` scrubs them all before setting its own.
+const EXPORTED: &[(&str, Value)] = &[
+    ("AWS_ACCESS_KEY_ID", Value::AccessKeyId),
+    ("AWS_SECRET_ACCESS_KEY", Value::SecretAccessKey),
+    ("AWS_SESSION_TOKEN", Value::SessionToken),
+    ("AWS_CREDENTIAL_EXPIRATION", Value::Expiration),
+    ("AWS_REGION", Value::Region),
+    ("AWS_DEFAULT_REGION", Value::Region),
+    ("ROLECALL_PROFILE", Value::Profile),
+    ("AWS_PROFILE", Value::Cleared),
+    ("AWS_DEFAULT_PROFILE", Value::Cleared),
+    ("AWS_SECURITY_TOKEN", Value::Cleared),
+];
+
+/// The names of every variable a session sets or clears.
+pub fn exported_names() -> impl Iterator<Item = &'static str> {
+    EXPORTED.iter().map(|(name, _)| *name)
+}
+
+/// The variables a session sets (`Some`) or clears (`None`), in output order. A region that
+/// neither the chain nor the environment has is left out rather than cleared.
 pub fn session_vars(
     ctx: &Context,
     session: &Session,
     creds: &Credentials,
 ) -> Vec<(&'static str, Option<Zeroizing<String>>)> {
-    let z = |s: String| Some(Zeroizing::new(s));
     let region = session.region.clone().or_else(|| {
         ctx.var("AWS_REGION")
             .or_else(|| ctx.var("AWS_DEFAULT_REGION"))
             .map(str::to_owned)
     });
-    let mut vars = vec![
-        ("AWS_ACCESS_KEY_ID", z(creds.access_key_id.clone())),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            z(creds.secret_access_key.expose().clone()),
-        ),
-        (
-            "AWS_SESSION_TOKEN",
-            creds
-                .session_token
-                .as_ref()
-                .and_then(|t| z(t.expose().clone())),
-        ),
-        (
-            "AWS_CREDENTIAL_EXPIRATION",
-            creds.expiration_rfc3339().and_then(z),
-        ),
-    ];
-    if let Some(region) = region {
-        vars.push(("AWS_REGION", z(region.clone())));
-        vars.push(("AWS_DEFAULT_REGION", z(region)));
-    }
-    vars.push(("ROLECALL_PROFILE", z(session.profile.clone())));
-    for stale in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"] {
-        vars.push((stale, None));
-    }
-    vars
+    EXPORTED
+        .iter()
+        .filter(|(_, v)| *v != Value::Region || region.is_some())
+        .map(|(name, v)| {
+            let value = match v {
+                Value::AccessKeyId => Some(creds.access_key_id.clone()),
+                Value::SecretAccessKey => Some(creds.secret_access_key.expose().clone()),
+                Value::SessionToken => creds.session_token.as_ref().map(|t| t.expose().clone()),
+                Value::Expiration => creds.expiration_rfc3339(),
+                Value::Region => region.clone(),
+                Value::Profile => Some(session.profile.clone()),
+                Value::Cleared => None,
+            };
+            (*name, value.map(Zeroizing::new))
+        })
+        .collect()
 }
-
-/// What `env --unset` clears, and what `exec` scrubs before setting its own.
-pub const SESSION_VARS: &[&str] = &[
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "ROLECALL_PROFILE",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-];
