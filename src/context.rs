@@ -56,12 +56,14 @@ impl Context {
     }
 
     /// The same context with another clock (tests drive the clock through this).
+    #[cfg(test)]
     pub fn with_clock(mut self, clock: fn() -> SystemTime) -> Self {
         self.clock = clock;
         self
     }
 
     /// The same context with another password-database lookup (tests).
+    #[cfg(test)]
     pub fn with_passwd_home(mut self, lookup: fn() -> Option<PathBuf>) -> Self {
         self.passwd_home = lookup;
         self

@@ -126,7 +126,9 @@ impl Error {
         }
     }
 
-    /// Whether logging in (IAM Identity Center) would fix it; nothing does yet.
+    /// Whether logging in (IAM Identity Center) would fix it; nothing does yet, and the SSO
+    /// base will be its first user.
+    #[allow(dead_code)]
     pub fn needs_login(&self) -> bool {
         false
     }
@@ -191,21 +193,6 @@ pub(crate) fn profile_ref(referenced_by: &Option<String>) -> String {
         Some(by) => format!(" (named by `source_profile` in profile `{by}`)"),
         None => String::new(),
     }
-}
-
-/// `Display` of an error and its sources, on one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        let text = inner.to_string();
-        if !s.contains(&text) {
-            s.push_str(": ");
-            s.push_str(&text);
-        }
-        source = inner.source();
-    }
-    s
 }
 
 #[cfg(test)]

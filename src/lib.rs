@@ -21,21 +21,21 @@ compile_error!(
     "rolecall supports Linux and macOS only (it needs Unix: exec, `/dev/tty`, `/bin/sh`)"
 );
 
-pub mod aws;
-pub mod cache;
-pub mod cli;
-pub mod cmd;
-pub mod context;
-pub mod credentials;
-pub mod error;
-pub mod mfa;
-pub mod obtain;
-pub mod process;
-pub mod prompt;
-pub mod protocol;
-pub mod resolve;
-pub mod secret;
-pub mod shell;
+mod aws;
+mod cache;
+mod cli;
+mod cmd;
+mod context;
+mod credentials;
+mod error;
+mod mfa;
+mod obtain;
+mod process;
+mod prompt;
+mod protocol;
+mod resolve;
+mod secret;
+mod shell;
 
 use clap::Parser;
 use cli::{Cli, Command};

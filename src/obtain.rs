@@ -82,9 +82,11 @@ pub fn obtain(
 
     let mut mfa = MfaCodes::new(ctx, opts, cache, &plan.profile, prompt);
     for (step, key) in plan.steps.iter().zip(&keys).skip(start) {
+        // A base is handed nothing: only a step that signs sees the credentials before it.
+        let source = creds.as_ref().filter(|_| step.signs_with_previous());
         creds = Some(match key {
-            Some(key) => run_cached(ctx, plan, step, key, creds.as_ref(), cache, calls, &mut mfa)?,
-            None => run_step(ctx, plan, step, creds.as_ref(), cache, calls, &mut mfa)?.0,
+            Some(key) => run_cached(ctx, plan, step, key, source, cache, calls, &mut mfa)?,
+            None => run_step(ctx, plan, step, source, cache, calls, &mut mfa)?.0,
         });
     }
     Ok(Obtained {

@@ -46,6 +46,7 @@ impl Prompt for Tty {
 }
 
 /// A prompt that answers from a script and records what it was told (unit tests).
+#[cfg(test)]
 #[derive(Debug, Default)]
 pub struct Scripted {
     pub answers: std::collections::VecDeque<String>,
@@ -53,6 +54,7 @@ pub struct Scripted {
     pub asked: Vec<String>,
 }
 
+#[cfg(test)]
 impl Prompt for Scripted {
     fn available(&mut self) -> bool {
         true

@@ -27,6 +27,7 @@ pub struct Plan {
     pub account_id: Option<String>,
 }
 
+#[cfg(test)]
 impl Plan {
     pub fn base(&self) -> &Step {
         &self.steps[0]
@@ -53,7 +54,9 @@ impl Plan {
 pub enum CachePolicy {
     /// An entry of its own on disk (temporary credentials from STS).
     Disk,
-    /// In this process only (local, cheap sources such as instance metadata).
+    /// In this process only (local, cheap sources such as instance metadata, whose first users
+    /// are the container and instance-metadata steps).
+    #[allow(dead_code)]
     Memory,
     /// Never: long-term keys, or a source that is its own cache.
     Never,

@@ -81,6 +81,7 @@ pub fn file_paths(ctx: &Context) -> Result<[PathBuf; 2]> {
 pub struct Profiles {
     files: Vec<File>,
     /// Sections skipped, each with its file, line and reason (`load` prints them).
+    #[cfg_attr(not(test), allow(dead_code))]
     warnings: Vec<String>,
 }
 
@@ -178,6 +179,7 @@ impl Profiles {
         Ok(Self { files, warnings })
     }
 
+    #[cfg(test)]
     /// Parse config and credentials text directly (tests and table-driven cases); warnings are
     /// kept, not printed.
     pub fn parse(config: &str, credentials: &str) -> Result<Self> {
@@ -195,6 +197,7 @@ impl Profiles {
     }
 
     /// The sections skipped, each with its file, line and reason.
+    #[cfg(test)]
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
