@@ -288,7 +288,11 @@ pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan>
     };
     hops.reverse();
     for hop in &mut hops {
-        hop.endpoint_url = env.sts_endpoint(hop.endpoint_url.as_deref());
+        hop.endpoint_url = sts_endpoint(profiles, &hop.profile, env)?;
+    }
+    let mut base = base;
+    if let Step::WebIdentity(w) = &mut base {
+        w.endpoint_url = sts_endpoint(profiles, &w.profile, env)?;
     }
 
     // Only long-term keys handed out as they are lack an ARN to take the account from.
@@ -422,12 +426,42 @@ fn examine(
             token_file: file.clone(),
             session_name: env.role_session_name.clone(),
             duration_seconds: None,
-            endpoint_url: env.sts_endpoint(current.get("endpoint_url")),
+            endpoint_url: None,
         })));
     }
     Err(ProfileError::NoCredentials {
         profile: current.name().to_owned(),
     })
+}
+
+/// The STS endpoint for a step of `profile`, in botocore's order: `AWS_ENDPOINT_URL_STS`,
+/// `AWS_ENDPOINT_URL`, the `sts` `endpoint_url` of the `[services NAME]` section the profile
+/// names with `services = NAME`, the profile's own `endpoint_url`. None at all (the regional
+/// endpoint) when `ignore_configured_endpoint_urls` is true in the environment or the profile.
+fn sts_endpoint(profiles: &Profiles, profile: &str, env: &EnvInputs) -> Result<Option<String>> {
+    let Some(p) = profiles.get(profile) else {
+        return Ok(env.sts_endpoint(None));
+    };
+    if p.get("ignore_configured_endpoint_urls")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        return Ok(None);
+    }
+    let from_services = match p.get("services") {
+        None => None,
+        Some(name) => profiles
+            .services(name)
+            .ok_or_else(|| {
+                invalid(
+                    &p,
+                    &format!("`services = {name}` names no `[services {name}]` section"),
+                    "add the section to the config file, or remove `services`",
+                )
+            })?
+            .sts_endpoint_url(),
+    };
+    let configured = from_services.or_else(|| p.get("endpoint_url").map(str::to_owned));
+    Ok(env.sts_endpoint(configured.as_deref()))
 }
 
 /// Whether the profile being examined is the one asked for (the first visited).
@@ -445,7 +479,7 @@ fn web_identity(hop: RoleHop, file: &str, top: bool, env: &EnvInputs) -> Step {
         role_arn: from_env(&env.role_arn).unwrap_or(hop.role_arn),
         session_name: from_env(&env.role_session_name).or(hop.session_name),
         duration_seconds: hop.duration_seconds,
-        endpoint_url: env.sts_endpoint(hop.endpoint_url.as_deref()),
+        endpoint_url: hop.endpoint_url,
         profile: hop.profile,
     })
 }

@@ -54,6 +54,8 @@ struct File {
     secrets: Vec<Range<usize>>,
     /// Profile sections in file order: the profile's name, and the byte range of its body.
     sections: Vec<(Range<usize>, Range<usize>)>,
+    /// `[services NAME]` sections (config file only), the same way.
+    services: Vec<(Range<usize>, Range<usize>)>,
 }
 
 /// The config and credentials files, as the SDKs find them: `AWS_CONFIG_FILE` and
@@ -116,6 +118,24 @@ fn trim_end_ws(s: &str) -> &str {
 
 /// Keys whose values are secrets.
 const SECRET_KEYS: &[&str] = &["aws_secret_access_key", "aws_session_token"];
+
+/// A `[services NAME]` section.
+#[derive(Debug)]
+pub struct Services {
+    keys: HashMap<String, String>,
+}
+
+impl Services {
+    /// `endpoint_url` under `sts =`, as the SDKs read a services section.
+    pub fn sts_endpoint_url(&self) -> Option<String> {
+        let block = self.keys.get("sts")?;
+        block.lines().find_map(|line| {
+            let (k, v) = line.split_once('=')?;
+            (trim_ws(k).eq_ignore_ascii_case("endpoint_url") && !trim_ws(v).is_empty())
+                .then(|| trim_ws(v).to_owned())
+        })
+    }
+}
 
 /// One profile's merged keys, parsed on demand.
 #[derive(Debug)]
@@ -218,6 +238,22 @@ impl Profiles {
             }
         }
         found.then_some(profile)
+    }
+
+    /// The `[services name]` section, if the config has one: `sts =` and its indented
+    /// sub-properties (`endpoint_url = ...`) as keys, read with [`Services::sts_endpoint_url`].
+    pub fn services(&self, name: &str) -> Option<Services> {
+        let mut keys = HashMap::new();
+        let mut found = false;
+        for file in &self.files {
+            for (section, body) in &file.services {
+                if &file.text[section.clone()] == name {
+                    found = true;
+                    parse_body(&file.text[body.clone()], &mut keys);
+                }
+            }
+        }
+        found.then_some(Services { keys })
     }
 
     pub fn names(&self) -> Vec<&str> {
@@ -356,6 +392,9 @@ impl File {
         let mut sections = Vec::new();
         // (name range, body start) of the section being read.
         let mut open: Option<(Option<Range<usize>>, usize)> = None;
+        // Whether the section being read is a `[services NAME]` one.
+        let mut open_services = false;
+        let mut services = Vec::new();
         let mut in_section = false;
         let mut property: Option<bool> = None; // Some(is_subproperty) after a property line
         let mut has_prefixed_default = false;
@@ -393,12 +432,23 @@ impl File {
                     return Err(error(n, "a section line must end with `]`"));
                 };
                 if let Some((Some(name), body_start)) = open.take() {
-                    sections.push((name, body_start..line_start));
+                    if open_services {
+                        services.push((name, body_start..line_start));
+                    } else {
+                        sections.push((name, body_start..line_start));
+                    }
                 }
+                open_services = false;
                 let header = &line[1..close];
                 let name = match section_header(kind, header) {
                     Header::Profile(rel, prefixed_default) => {
                         has_prefixed_default |= prefixed_default;
+                        let start =
+                            line_start + 1 + (rel.as_ptr() as usize - header.as_ptr() as usize);
+                        Some(start..start + rel.len())
+                    }
+                    Header::Services(rel) => {
+                        open_services = true;
                         let start =
                             line_start + 1 + (rel.as_ptr() as usize - header.as_ptr() as usize);
                         Some(start..start + rel.len())
@@ -454,7 +504,11 @@ impl File {
             }
         }
         if let Some((Some(name), body_start)) = open {
-            sections.push((name, body_start..text.len()));
+            if open_services {
+                services.push((name, body_start..text.len()));
+            } else {
+                sections.push((name, body_start..text.len()));
+            }
         }
         if has_prefixed_default {
             // `[profile default]` takes priority over `[default]` in the same file.
@@ -469,6 +523,7 @@ impl File {
         Ok(File {
             text,
             sections,
+            services,
             secrets,
         })
     }
@@ -479,8 +534,9 @@ impl File {
 enum Header<'a> {
     /// A profile: its name (a slice of the header), and whether it was `[profile default]`.
     Profile(&'a str, bool),
-    /// Another kind of section (`[sso-session x]`, `[services x]`), or one no SDK reads as a
-    /// profile.
+    /// `[services NAME]`: per-service settings a profile names with `services = NAME`.
+    Services(&'a str),
+    /// Another kind of section (`[sso-session x]`), or one no SDK reads as a profile.
     Other,
     /// A profile to some SDK but not to rolecall, which says why.
     Skipped(&'static str),
@@ -516,6 +572,16 @@ fn section_header(kind: Kind, header: &str) -> Header<'_> {
     }
     if header == "default" {
         return Header::Profile(header, false);
+    }
+    // botocore: a key starting with `services` that splits into exactly two words.
+    if let Some(rest) = header.strip_prefix("services")
+        && rest.starts_with([' ', '\t'])
+    {
+        let mut words = rest.split([' ', '\t']).filter(|w| !w.is_empty());
+        if let (Some(name), None) = (words.next(), words.next()) {
+            return Header::Services(name);
+        }
+        return Header::Other;
     }
     if !header.starts_with("profile") {
         // aws-config trims the header and botocore does not: `[ profile a ]` is a profile to one

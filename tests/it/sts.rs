@@ -456,3 +456,29 @@ fn errors_never_show_a_secret() {
     let err = stderr(&out);
     assert!(!err.contains(SECRET) && !err.contains(KEY_ID), "{err}");
 }
+
+/// A profile's `services = NAME` section (`sts =` / `  endpoint_url = ...`), which boto3 honours,
+/// was ignored: rolecall went to the public STS.
+#[test]
+fn a_services_section_names_the_sts_endpoint() {
+    let fake = FakeAws::start();
+    let sb = Sandbox::new();
+    sb.config(&format!(
+        "{}[profile hop1]\nrole_arn = arn:aws:iam::111111111111:role/first\nsource_profile = base\n\
+         services = corp\n[services corp]\nsts =\n  endpoint_url = {}\n",
+        static_profile("base"),
+        fake.url()
+    ));
+    let out = sb
+        .cmd()
+        .args(["-v", "credential-process", "hop1"])
+        .output()
+        .unwrap();
+    ok_json(&out);
+    assert_eq!(fake.count("AssumeRole"), 1);
+    assert!(
+        stderr(&out).contains(&fake.url()),
+        "--verbose names the endpoint: {}",
+        stderr(&out)
+    );
+}

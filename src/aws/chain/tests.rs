@@ -484,3 +484,46 @@ fn web_identity_from_the_environment() {
     // Without the environment, a bare profile has no credentials.
     assert!(resolve(&profiles, "bare", &no_env()).is_err());
 }
+
+/// A profile's `services` section was ignored (measured: rolecall went to the public STS where
+/// boto3 went to the VPC endpoint); botocore's order is env service, env global, services
+/// section, profile.
+#[test]
+fn the_sts_endpoint_follows_botocore_order_with_services_sections() {
+    let config = format!(
+        "[profile base]\n{KEYS}\
+         [profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n\
+         services = corp\nendpoint_url = http://profile\n\
+         [services corp]\nsts =\n  endpoint_url = http://vpce-sts\ns3 =\n  endpoint_url = http://s3\n\
+         [profile plain]\nrole_arn = arn:aws:iam::123456789012:role/p\nsource_profile = base\nendpoint_url = http://profile\n\
+         [profile off]\nrole_arn = arn:aws:iam::123456789012:role/o\nsource_profile = base\n\
+         endpoint_url = http://profile\nignore_configured_endpoint_urls = true\n\
+         [profile missing]\nrole_arn = arn:aws:iam::123456789012:role/m\nsource_profile = base\nservices = nope\n"
+    );
+    let profiles = Profiles::parse(&config, "").unwrap();
+    let endpoint = |name: &str, env: &EnvInputs| {
+        hops(&resolve(&profiles, name, env).unwrap())[0]
+            .endpoint_url
+            .clone()
+    };
+    assert_eq!(endpoint("r", &no_env()).as_deref(), Some("http://vpce-sts"));
+    assert_eq!(
+        endpoint("plain", &no_env()).as_deref(),
+        Some("http://profile")
+    );
+    assert_eq!(endpoint("off", &no_env()), None);
+    let global = EnvInputs {
+        endpoint_url: Some("http://env-global".into()),
+        ..EnvInputs::default()
+    };
+    assert_eq!(endpoint("r", &global).as_deref(), Some("http://env-global"));
+    let sts = EnvInputs {
+        endpoint_url_sts: Some("http://env-sts".into()),
+        ..global
+    };
+    assert_eq!(endpoint("r", &sts).as_deref(), Some("http://env-sts"));
+    let e = resolve(&profiles, "missing", &no_env())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("[services nope]"), "{e}");
+}
