@@ -186,13 +186,18 @@ fn run_step(
 }
 
 /// The STS region of `plan`, `us-east-1` when nothing names one (as the SDKs' global default).
-fn sts_target(plan: &Plan, endpoint_url: Option<String>) -> Target {
+fn sts_target(
+    plan: &Plan,
+    endpoint_url: Option<String>,
+    variant: crate::aws::chain::StsVariant,
+) -> Target {
     Target {
         region: plan
             .sts_region
             .clone()
             .unwrap_or_else(|| "us-east-1".to_owned()),
         endpoint_url,
+        variant,
     }
 }
 
@@ -208,16 +213,13 @@ fn web_identity(
         path: w.token_file.clone(),
         reason,
     })?;
-    let target = sts_target(plan, w.endpoint_url.clone());
+    let target = sts_target(plan, w.endpoint_url.clone(), w.variant);
     ctx.debug(format_args!(
         "AssumeRoleWithWebIdentity {} for profile `{}` with the token in {} via {}",
         w.role_arn,
         w.profile,
         w.token_file,
-        target
-            .endpoint_url
-            .as_deref()
-            .unwrap_or(&format!("the STS endpoint of {}", target.region))
+        target.describe()
     ));
     let session_name = w
         .session_name
@@ -345,16 +347,9 @@ fn fetch_step(
     step: &Step,
     mfa: &mut MfaCodes<'_>,
 ) -> Result<Issued> {
-    let region = plan
-        .sts_region
-        .clone()
-        .unwrap_or_else(|| "us-east-1".to_owned());
     match step {
         Step::MfaSession(s) => {
-            let target = Target {
-                region,
-                endpoint_url: s.endpoint_url.clone(),
-            };
+            let target = sts_target(plan, s.endpoint_url.clone(), s.variant);
             log_call(ctx, step, source, &target);
             let to_error = |f: sts::Failure| sts_error(&s.profile, None, &target, f);
             mfa.with_code(
@@ -374,10 +369,7 @@ fn fetch_step(
             )
         }
         Step::AssumeRole(hop) => {
-            let target = Target {
-                region,
-                endpoint_url: hop.endpoint_url.clone(),
-            };
+            let target = sts_target(plan, hop.endpoint_url.clone(), hop.variant);
             log_call(ctx, step, source, &target);
             let session_name = hop
                 .session_name
@@ -411,10 +403,7 @@ fn log_call(ctx: &Context, step: &Step, source: &Credentials, target: &Target) {
         step.describe(),
         step.profile(),
         source.masked_key_id(),
-        target
-            .endpoint_url
-            .as_deref()
-            .unwrap_or(&format!("the STS endpoint of {}", target.region))
+        target.describe()
     ));
 }
 
@@ -424,7 +413,7 @@ fn sts_error(profile: &str, role_arn: Option<&str>, target: &Target, f: sts::Fai
             format!("{url}: {}", f.message)
         }
         (StsFailure::Unreachable | StsFailure::Timeout, None) => {
-            format!("the STS endpoint of {}: {}", target.region, f.message)
+            format!("{}: {}", target.describe(), f.message)
         }
         _ => f.message,
     };

@@ -124,6 +124,26 @@ impl Step {
     /// changes its answer. For a base, its identity (never a secret); `sts_region` is the
     /// plan's.
     pub fn key_part(&self, sts_region: &str) -> String {
+        let mut part = self.key_part_v1(sts_region);
+        let variant = match self {
+            Step::WebIdentity(w) => w.variant,
+            Step::MfaSession(s) => s.variant,
+            Step::AssumeRole(h) => h.variant,
+            Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => {
+                StsVariant::default()
+            }
+        };
+        // Only when set, so that the keys of every entry written before the flags existed hold.
+        if variant != StsVariant::default() {
+            part.push_str(&format!(
+                " fips={} dualstack={}",
+                variant.fips, variant.dual_stack
+            ));
+        }
+        part
+    }
+
+    fn key_part_v1(&self, sts_region: &str) -> String {
         match self {
             Step::StaticKeys { keys, .. } => format!("static {}", keys.access_key_id),
             Step::Environment { keys, .. } => format!(
@@ -204,6 +224,15 @@ impl Step {
     }
 }
 
+/// Which flavour of the regional STS endpoint a step calls when no endpoint URL is configured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StsVariant {
+    /// `use_fips_endpoint` / `AWS_USE_FIPS_ENDPOINT`.
+    pub fips: bool,
+    /// `use_dualstack_endpoint` / `AWS_USE_DUALSTACK_ENDPOINT`.
+    pub dual_stack: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebIdentityStep {
     pub profile: String,
@@ -214,6 +243,7 @@ pub struct WebIdentityStep {
     pub session_name: Option<String>,
     pub duration_seconds: Option<i32>,
     pub endpoint_url: Option<String>,
+    pub variant: StsVariant,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,6 +255,7 @@ pub struct SessionStep {
     pub duration_seconds: i32,
     /// The first hop's STS endpoint (`None`: the regional one).
     pub endpoint_url: Option<String>,
+    pub variant: StsVariant,
 }
 
 /// STS's own default for `GetSessionToken`: a working day on one MFA prompt.
@@ -253,6 +284,7 @@ pub struct RoleHop {
     pub session_name: Option<String>,
     pub source_identity: Option<String>,
     pub endpoint_url: Option<String>,
+    pub variant: StsVariant,
 }
 
 /// STS accepts 900 s to 12 h; the role's own maximum is checked by STS.
@@ -289,10 +321,12 @@ pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan>
     hops.reverse();
     for hop in &mut hops {
         hop.endpoint_url = sts_endpoint(profiles, &hop.profile, env)?;
+        hop.variant = sts_variant(profiles, &hop.profile, env)?;
     }
     let mut base = base;
     if let Step::WebIdentity(w) = &mut base {
         w.endpoint_url = sts_endpoint(profiles, &w.profile, env)?;
+        w.variant = sts_variant(profiles, &w.profile, env)?;
     }
 
     // Only long-term keys handed out as they are lack an ARN to take the account from.
@@ -427,6 +461,7 @@ fn examine(
             session_name: env.role_session_name.clone(),
             duration_seconds: None,
             endpoint_url: None,
+            variant: StsVariant::default(),
         })));
     }
     Err(ProfileError::NoCredentials {
@@ -464,6 +499,31 @@ fn sts_endpoint(profiles: &Profiles, profile: &str, env: &EnvInputs) -> Result<O
     Ok(env.sts_endpoint(configured.as_deref()))
 }
 
+/// FIPS and dual-stack for a step of `profile`: the environment's setting, else the profile's.
+fn sts_variant(profiles: &Profiles, profile: &str, env: &EnvInputs) -> Result<StsVariant> {
+    let p = profiles.get(profile);
+    let flag = |env_value: &Option<String>, key: &str| -> Result<bool> {
+        let (raw, from) = match (env_value, p.as_ref().and_then(|p| p.get(key))) {
+            (Some(v), _) => (v.as_str(), None),
+            (None, Some(v)) => (v, p.as_ref()),
+            (None, None) => return Ok(false),
+        };
+        match raw.to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(ProfileError::Invalid {
+                profile: from.map_or(profile, |p| p.name()).to_owned(),
+                message: format!("`{key} = {raw}` is not `true` or `false`"),
+                help: format!("write `{key} = true` or `false` (or fix its environment variable)"),
+            }),
+        }
+    };
+    Ok(StsVariant {
+        fips: flag(&env.use_fips_endpoint, "use_fips_endpoint")?,
+        dual_stack: flag(&env.use_dualstack_endpoint, "use_dualstack_endpoint")?,
+    })
+}
+
 /// Whether the profile being examined is the one asked for (the first visited).
 fn top_level(visited: &[String]) -> bool {
     visited.len() == 1
@@ -480,6 +540,7 @@ fn web_identity(hop: RoleHop, file: &str, top: bool, env: &EnvInputs) -> Step {
         session_name: from_env(&env.role_session_name).or(hop.session_name),
         duration_seconds: hop.duration_seconds,
         endpoint_url: hop.endpoint_url,
+        variant: hop.variant,
         profile: hop.profile,
     })
 }
@@ -523,6 +584,7 @@ fn mfa_session(profiles: &Profiles, first: &mut RoleHop) -> Result<Option<Sessio
         mfa_process: first.mfa_process.take(),
         duration_seconds,
         endpoint_url: first.endpoint_url.clone(),
+        variant: first.variant,
     }))
 }
 
@@ -625,6 +687,7 @@ fn role_hop(p: &Profile, top: &Profile, role_arn: &str) -> Result<RoleHop> {
         session_name,
         source_identity: p.get("source_identity").map(str::to_owned),
         endpoint_url: p.get("endpoint_url").map(str::to_owned),
+        variant: StsVariant::default(),
     })
 }
 

@@ -39,6 +39,10 @@ pub struct EnvInputs {
     pub ec2_metadata_endpoint_mode: Option<String>,
     pub metadata_timeout: Option<String>,
     pub metadata_attempts: Option<String>,
+    /// `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT` (before the profile's
+    /// `use_fips_endpoint` / `use_dualstack_endpoint`).
+    pub use_fips_endpoint: Option<String>,
+    pub use_dualstack_endpoint: Option<String>,
 }
 
 impl EnvInputs {
@@ -65,6 +69,8 @@ impl EnvInputs {
             ec2_metadata_endpoint_mode: var("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"),
             metadata_timeout: var("AWS_METADATA_SERVICE_TIMEOUT"),
             metadata_attempts: var("AWS_METADATA_SERVICE_NUM_ATTEMPTS"),
+            use_fips_endpoint: var("AWS_USE_FIPS_ENDPOINT"),
+            use_dualstack_endpoint: var("AWS_USE_DUALSTACK_ENDPOINT"),
         }
     }
 
@@ -91,6 +97,8 @@ impl EnvInputs {
             ec2_metadata_endpoint_mode,
             metadata_timeout,
             metadata_attempts,
+            use_fips_endpoint,
+            use_dualstack_endpoint,
         } = self;
         let fields = [
             region.as_deref(),
@@ -110,6 +118,8 @@ impl EnvInputs {
             ec2_metadata_endpoint_mode.as_deref(),
             metadata_timeout.as_deref(),
             metadata_attempts.as_deref(),
+            use_fips_endpoint.as_deref(),
+            use_dualstack_endpoint.as_deref(),
         ];
         // JSON keeps a value holding a newline from passing for two fields.
         serde_json::to_string(&fields).expect("strings always serialize")
@@ -163,6 +173,8 @@ mod tests {
             "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
             "AWS_METADATA_SERVICE_TIMEOUT",
             "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
+            "AWS_USE_FIPS_ENDPOINT",
+            "AWS_USE_DUALSTACK_ENDPOINT",
         ] {
             assert_ne!(env(&[(var, "x")]).fingerprint(), base, "{var}");
         }

@@ -62,6 +62,42 @@ pub struct Target {
     pub region: String,
     /// `None`: the SDK's regional endpoint for `region`.
     pub endpoint_url: Option<String>,
+    pub variant: crate::aws::chain::StsVariant,
+}
+
+impl Target {
+    /// The endpoint this target calls, for `--verbose` and errors: the configured URL, else the
+    /// one the SDK's own endpoint rules choose for the region, FIPS and dual-stack.
+    pub fn describe(&self) -> String {
+        if let Some(url) = &self.endpoint_url {
+            return url.clone();
+        }
+        match regional_endpoint(self) {
+            Some(url) => format!("{url} (the STS endpoint of {})", self.region),
+            None => format!("the STS endpoint of {}", self.region),
+        }
+    }
+}
+
+/// The SDK's endpoint rules, run directly: they are pure, and their future is ready at once.
+fn regional_endpoint(target: &Target) -> Option<String> {
+    use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+    use std::future::Future;
+    let params = Params::builder()
+        .region(target.region.clone())
+        .use_fips(target.variant.fips)
+        .use_dual_stack(target.variant.dual_stack)
+        .build()
+        .ok()?;
+    let resolver = DefaultResolver::new();
+    let mut future = std::pin::pin!(resolver.resolve_endpoint(&params));
+    match future
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    {
+        std::task::Poll::Ready(Ok(endpoint)) => Some(endpoint.url().to_owned()),
+        _ => None,
+    }
 }
 
 /// A failed call: what kind, and the service's (or transport's) own words.
@@ -200,6 +236,8 @@ fn client(source: Option<&Credentials>, target: &Target, date: &ServerDate) -> a
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(target.region.clone()))
         .interceptor(date.clone())
+        .use_fips(target.variant.fips)
+        .use_dual_stack(target.variant.dual_stack)
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .timeout_config(
             TimeoutConfig::builder()
@@ -557,6 +595,40 @@ mod tests {
             assert_eq!(exp, stated);
             assert!(matches!(skew, Skew::Ignored(_)));
         }
+    }
+
+    /// FIPS and dual-stack were ignored; `--verbose` now names the endpoint the SDK's rules pick.
+    #[test]
+    fn the_regional_endpoint_follows_fips_and_dual_stack() {
+        use crate::aws::chain::StsVariant;
+        let url = |fips, dual_stack| {
+            Target {
+                region: "us-east-1".into(),
+                endpoint_url: None,
+                variant: StsVariant { fips, dual_stack },
+            }
+            .describe()
+        };
+        assert!(
+            url(false, false).starts_with("https://sts.us-east-1.amazonaws.com"),
+            "{}",
+            url(false, false)
+        );
+        assert!(
+            url(true, false).starts_with("https://sts-fips.us-east-1.amazonaws.com"),
+            "{}",
+            url(true, false)
+        );
+        assert!(
+            url(false, true).starts_with("https://sts.us-east-1.api.aws"),
+            "{}",
+            url(false, true)
+        );
+        assert!(
+            url(true, true).starts_with("https://sts-fips.us-east-1.api.aws"),
+            "{}",
+            url(true, true)
+        );
     }
 
     /// A timeout ended in an empty cause ("timed out: URL: ").

@@ -33,6 +33,7 @@ fn step() -> Step {
         session_name: None,
         source_identity: None,
         endpoint_url: None,
+        variant: crate::aws::chain::StsVariant::default(),
     })
 }
 

@@ -314,6 +314,7 @@ fn every_role_key_reaches_the_hop() {
             mfa_process: Some("ykman oath accounts code -s aws".into()),
             duration_seconds: DEFAULT_MFA_SESSION_SECONDS,
             endpoint_url: Some("http://127.0.0.1:1".into()),
+            variant: StsVariant::default(),
         })
     );
     assert_eq!(
@@ -328,6 +329,7 @@ fn every_role_key_reaches_the_hop() {
             session_name: Some("alice@example.com".into()),
             source_identity: Some("alice".into()),
             endpoint_url: Some("http://127.0.0.1:1".into()),
+            variant: StsVariant::default(),
         }]
     );
     // No region on the profile asked for: the nearest source's region.
@@ -526,4 +528,58 @@ fn the_sts_endpoint_follows_botocore_order_with_services_sections() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("[services nope]"), "{e}");
+}
+
+/// `use_fips_endpoint` / `use_dualstack_endpoint` were ignored: each hop takes its own profile's,
+/// the environment's winning; a bad value is an error naming the profile.
+#[test]
+fn fips_and_dual_stack_per_hop() {
+    let config = format!(
+        "[profile base]\n{KEYS}\
+         [profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = base\nuse_fips_endpoint = true\n\
+         [profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\nuse_dualstack_endpoint = TRUE\n\
+         [profile bad]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = base\nuse_fips_endpoint = yes\n"
+    );
+    let profiles = Profiles::parse(&config, "").unwrap();
+    let plan = resolve(&profiles, "b", &no_env()).unwrap();
+    let v: Vec<StsVariant> = plan.hops().map(|h| h.variant).collect();
+    assert_eq!(
+        v,
+        [
+            StsVariant {
+                fips: true,
+                dual_stack: false
+            },
+            StsVariant {
+                fips: false,
+                dual_stack: true
+            }
+        ]
+    );
+    let env = EnvInputs {
+        use_fips_endpoint: Some("false".into()),
+        ..EnvInputs::default()
+    };
+    assert!(
+        !resolve(&profiles, "b", &env)
+            .unwrap()
+            .hops()
+            .any(|h| h.variant.fips)
+    );
+    let e = resolve(&profiles, "bad", &no_env())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("profile `bad`") && e.contains("use_fips_endpoint = yes"),
+        "{e}"
+    );
+    // The key of a plain hop is unchanged; a FIPS hop's differs.
+    let plain = Step::AssumeRole(hops(&resolve(&profiles, "a", &no_env()).unwrap())[0].clone());
+    let mut h = hops(&resolve(&profiles, "a", &no_env()).unwrap())[0].clone();
+    h.variant = StsVariant::default();
+    assert_ne!(
+        plain.key_part("r"),
+        Step::AssumeRole(h.clone()).key_part("r")
+    );
+    assert!(!Step::AssumeRole(h).key_part("r").contains("fips"));
 }
