@@ -9,6 +9,7 @@ use std::fmt;
 
 pub use crate::aws::chain::ProfileError;
 pub use crate::aws::config::ConfigError;
+pub use crate::aws::metadata::MetadataError;
 pub use crate::aws::sts::{StsError, StsFailure};
 pub use crate::cache::{CacheError, DirRole};
 pub use crate::cmd::exec::ExecError;
@@ -32,6 +33,7 @@ pub enum Error {
     Source(SourceError),
     Cache(CacheError),
     Exec(ExecError),
+    Metadata(MetadataError),
     /// rolecall reached itself again for a profile it is resolving.
     Recursion {
         active: Vec<String>,
@@ -70,6 +72,7 @@ from_area!(
     SourceError => Source,
     CacheError => Cache,
     ExecError => Exec,
+    MetadataError => Metadata,
 );
 
 impl Error {
@@ -82,6 +85,7 @@ impl Error {
             Error::Source(e) => e,
             Error::Cache(e) => e,
             Error::Exec(e) => e,
+            Error::Metadata(e) => e,
             Error::Recursion { .. }
             | Error::Setting { .. }
             | Error::NoHome { .. }
@@ -165,6 +169,7 @@ impl std::error::Error for Error {
             Error::Source(e) => e.source(),
             Error::Cache(e) => e.source(),
             Error::Exec(e) => e.source(),
+            Error::Metadata(e) => e.source(),
             Error::Io { source, .. } => Some(source),
             Error::Recursion { .. } | Error::Setting { .. } | Error::NoHome { .. } => None,
         }

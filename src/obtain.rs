@@ -11,7 +11,7 @@ use crate::aws::sts::{self, Issued, StsCalls, Target};
 use crate::cache::{Cache, Key, Lookup, SharedFailure};
 use crate::context::Context;
 use crate::credentials::Credentials;
-use crate::error::{CacheError, Error, ProfileError, Result, StsError, StsFailure};
+use crate::error::{CacheError, Error, MetadataError, ProfileError, Result, StsError, StsFailure};
 use crate::mfa::MfaCodes;
 use crate::process;
 use crate::prompt::Prompt;
@@ -173,7 +173,10 @@ fn run_step(
     mfa: &mut MfaCodes<'_>,
 ) -> Result<(Credentials, sts::Skew)> {
     let issued = match step {
-        Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => {
+        Step::StaticKeys { .. }
+        | Step::Environment { .. }
+        | Step::Process { .. }
+        | Step::Container(_) => {
             return base_credentials(ctx, plan, step).map(|c| (c, sts::Skew::Unknown));
         }
         Step::WebIdentity(w) => web_identity(ctx, plan, calls, w)?,
@@ -393,7 +396,8 @@ fn fetch_step(
         Step::StaticKeys { .. }
         | Step::Environment { .. }
         | Step::Process { .. }
-        | Step::WebIdentity(_) => unreachable!("a base step signs with nothing"),
+        | Step::WebIdentity(_)
+        | Step::Container(_) => unreachable!("a base step signs with nothing"),
     }
 }
 
@@ -461,6 +465,16 @@ fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Result<Credentia
         }
         Step::Process { profile, command } => {
             process::credentials(ctx, &plan.profile, profile, command)
+        }
+        Step::Container(c) => {
+            crate::aws::metadata::container_credentials(c, ctx.now()).map_err(|message| {
+                MetadataError {
+                    profile: c.profile.clone(),
+                    endpoint: c.url.clone(),
+                    message,
+                }
+                .into()
+            })
         }
         Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) => {
             unreachable!("only a local base makes credentials without calling AWS")

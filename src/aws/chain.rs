@@ -7,6 +7,7 @@
 
 use crate::aws::config::{Profile, Profiles};
 use crate::aws::env::EnvInputs;
+use crate::aws::metadata::ContainerStep;
 /// Chain resolution fails only with a [`ProfileError`].
 type Result<T, E = ProfileError> = std::result::Result<T, E>;
 use crate::secret::Secret;
@@ -54,9 +55,7 @@ impl Plan {
 pub enum CachePolicy {
     /// An entry of its own on disk (temporary credentials from STS).
     Disk,
-    /// In this process only (local, cheap sources such as instance metadata, whose first users
-    /// are the container and instance-metadata steps).
-    #[allow(dead_code)]
+    /// In this process only (local, cheap sources: the container endpoint, instance metadata).
     Memory,
     /// Never: long-term keys, or a source that is its own cache.
     Never,
@@ -81,6 +80,8 @@ pub enum Step {
     /// `AssumeRoleWithWebIdentity` with an OIDC token read from a file (EKS, GitHub Actions):
     /// a base, unsigned, cached on disk like a role.
     WebIdentity(WebIdentityStep),
+    /// The container credentials endpoint (ECS, EKS Pod Identity): a local base, in memory only.
+    Container(ContainerStep),
     /// `GetSessionToken` with an MFA code, between long-term keys and the first role.
     MfaSession(SessionStep),
     /// `AssumeRole` for one profile with `role_arn`.
@@ -95,6 +96,7 @@ impl Step {
             | Step::Environment { profile, .. }
             | Step::Process { profile, .. } => profile,
             Step::WebIdentity(w) => &w.profile,
+            Step::Container(c) => &c.profile,
             Step::MfaSession(s) => &s.profile,
             Step::AssumeRole(h) => &h.profile,
         }
@@ -106,7 +108,8 @@ impl Step {
             Step::StaticKeys { .. }
             | Step::Environment { .. }
             | Step::Process { .. }
-            | Step::WebIdentity(_) => false,
+            | Step::WebIdentity(_)
+            | Step::Container(_) => false,
             Step::MfaSession(_) | Step::AssumeRole(_) => true,
         }
     }
@@ -117,6 +120,7 @@ impl Step {
                 CachePolicy::Never
             }
             Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) => CachePolicy::Disk,
+            Step::Container(_) => CachePolicy::Memory,
         }
     }
 
@@ -129,9 +133,10 @@ impl Step {
             Step::WebIdentity(w) => w.variant,
             Step::MfaSession(s) => s.variant,
             Step::AssumeRole(h) => h.variant,
-            Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => {
-                StsVariant::default()
-            }
+            Step::StaticKeys { .. }
+            | Step::Environment { .. }
+            | Step::Process { .. }
+            | Step::Container(_) => StsVariant::default(),
         };
         // Only when set, so that the keys of every entry written before the flags existed hold.
         if variant != StsVariant::default() {
@@ -151,6 +156,7 @@ impl Step {
                 keys.as_ref().map_or("", |k| k.access_key_id.as_str())
             ),
             Step::Process { profile, command } => format!("process {profile} {command}"),
+            Step::Container(c) => format!("container {}", c.url),
             // The token rotates and is a secret: its file is the identity.
             Step::WebIdentity(w) => serde_json::json!([
                 "AssumeRoleWithWebIdentity",
@@ -196,6 +202,7 @@ impl Step {
                 format!("the `credential_process` of profile `{profile}`")
             }
             Step::WebIdentity(w) => format!("AssumeRoleWithWebIdentity {}", w.role_arn),
+            Step::Container(c) => format!("container credentials from {}", c.url),
             Step::MfaSession(s) => format!("GetSessionToken {}", s.mfa_serial),
             Step::AssumeRole(h) => format!("AssumeRole {}", h.role_arn),
         }
@@ -218,6 +225,7 @@ impl Step {
             }
             Step::Process { .. }
             | Step::WebIdentity(_)
+            | Step::Container(_)
             | Step::MfaSession(_)
             | Step::AssumeRole(_) => false,
         }
@@ -464,6 +472,12 @@ fn examine(
             variant: StsVariant::default(),
         })));
     }
+    // So does the container endpoint the environment names (ECS, EKS Pod Identity).
+    if top_level(visited)
+        && let Some(step) = container(current.name(), env)?
+    {
+        return Ok(Next::Done(step));
+    }
     Err(ProfileError::NoCredentials {
         profile: current.name().to_owned(),
     })
@@ -522,6 +536,28 @@ fn sts_variant(profiles: &Profiles, profile: &str, env: &EnvInputs) -> Result<St
         fips: flag(&env.use_fips_endpoint, "use_fips_endpoint")?,
         dual_stack: flag(&env.use_dualstack_endpoint, "use_dualstack_endpoint")?,
     })
+}
+
+/// The container base the environment names for `profile`, if it names one.
+fn container(profile: &str, env: &EnvInputs) -> Result<Option<Step>> {
+    let url = crate::aws::metadata::container_url(
+        env.container_relative_uri.as_deref(),
+        env.container_full_uri.as_deref(),
+    )
+    .map_err(|message| ProfileError::Invalid {
+        profile: profile.to_owned(),
+        message,
+        help: "point `AWS_CONTAINER_CREDENTIALS_FULL_URI` at the container agent, or unset it"
+            .into(),
+    })?;
+    Ok(url.map(|url| {
+        Step::Container(ContainerStep {
+            profile: profile.to_owned(),
+            url,
+            token_file: env.container_authorization_token_file.clone(),
+            token: env.container_authorization_token.clone(),
+        })
+    }))
 }
 
 /// Whether the profile being examined is the one asked for (the first visited).
@@ -630,7 +666,15 @@ fn credential_source_base(p: &Profile, source: &str, env: &EnvInputs) -> Result<
                 _ => None,
             },
         }),
-        "Ec2InstanceMetadata" | "EcsContainer" => Err(ProfileError::Unsupported {
+        "EcsContainer" => match container(p.name(), env)? {
+            Some(step) => Ok(step),
+            None => Err(invalid(
+                p,
+                "has `credential_source = EcsContainer` but neither `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` nor `AWS_CONTAINER_CREDENTIALS_FULL_URI` is set",
+                "run it where the container agent sets them (ECS, EKS Pod Identity), or use another `credential_source`",
+            )),
+        },
+        "Ec2InstanceMetadata" => Err(ProfileError::Unsupported {
             profile: p.name().to_owned(),
             what: format!("`credential_source = {source}`"),
         }),

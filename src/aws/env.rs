@@ -31,6 +31,8 @@ pub struct EnvInputs {
     pub container_relative_uri: Option<String>,
     pub container_full_uri: Option<String>,
     pub container_authorization_token_file: Option<String>,
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`, used when no token file is named.
+    pub container_authorization_token: Option<Secret<String>>,
     /// `AWS_EC2_METADATA_DISABLED`, `AWS_EC2_METADATA_SERVICE_ENDPOINT`,
     /// `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`, `AWS_METADATA_SERVICE_TIMEOUT`,
     /// `AWS_METADATA_SERVICE_NUM_ATTEMPTS`.
@@ -64,6 +66,9 @@ impl EnvInputs {
             container_relative_uri: var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
             container_full_uri: var("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
             container_authorization_token_file: var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
+            container_authorization_token: ctx
+                .var("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+                .map(Secret::from),
             ec2_metadata_disabled: var("AWS_EC2_METADATA_DISABLED"),
             ec2_metadata_endpoint: var("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
             ec2_metadata_endpoint_mode: var("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"),
@@ -92,6 +97,7 @@ impl EnvInputs {
             container_relative_uri,
             container_full_uri,
             container_authorization_token_file,
+            container_authorization_token: _,
             ec2_metadata_disabled,
             ec2_metadata_endpoint,
             ec2_metadata_endpoint_mode,

@@ -3,5 +3,7 @@
 pub mod chain;
 pub mod config;
 pub mod env;
+pub mod http;
+pub mod metadata;
 pub mod service;
 pub mod sts;

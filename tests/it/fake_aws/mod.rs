@@ -34,10 +34,13 @@
 //! into the handle the tests hold.
 #![allow(dead_code)]
 
+mod container;
 mod http;
 mod sts;
 
 // The fake's whole vocabulary is public, though not every test uses all of it.
+#[allow(unused_imports)]
+pub use container::FakeContainer;
 #[allow(unused_imports)]
 pub use http::http_date;
 #[allow(unused_imports)]

@@ -1,0 +1,207 @@
+//! Local credential endpoints as sources: the container endpoint (ECS, EKS Pod Identity,
+//! anything that sets `AWS_CONTAINER_CREDENTIALS_*`). Cheap and local, so their credentials are
+//! kept in memory only, never on disk; a role hop on top is cached on disk as usual.
+
+use crate::aws::http::{self, Url};
+use crate::credentials::{Credentials, parse_rfc3339};
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::time::{Duration, SystemTime};
+
+/// The container endpoint for `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`.
+const ECS_HOST: &str = "169.254.170.2";
+/// Hosts a full URI may name over plain `http`, besides loopback: the ECS and EKS Pod Identity
+/// agents, as the SDKs allow.
+const CONTAINER_HOSTS: &[&str] = &["169.254.170.2", "169.254.170.23", "fd00:ec2::23"];
+/// botocore's container fetcher: 2 s a try, 3 tries.
+const TIMEOUT: Duration = Duration::from_secs(2);
+const ATTEMPTS: u32 = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerStep {
+    pub profile: String,
+    /// The endpoint, checked against the host rule when the plan was made.
+    pub url: String,
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`, read for every call (EKS rotates it).
+    pub token_file: Option<String>,
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`, when no file is named.
+    pub token: Option<Secret<String>>,
+}
+
+/// The endpoint the environment names, checked: `Ok(None)` when it names none, `Err` with the
+/// rule when a full URI may not be used.
+pub fn container_url(relative: Option<&str>, full: Option<&str>) -> Result<Option<String>, String> {
+    if let Some(path) = relative {
+        return Ok(Some(format!("http://{ECS_HOST}{path}")));
+    }
+    let Some(full) = full else {
+        return Ok(None);
+    };
+    if full.starts_with("https://") {
+        return Err(format!(
+            "`AWS_CONTAINER_CREDENTIALS_FULL_URI` is `{full}`: rolecall reaches container endpoints over `http` only (to loopback or {}), not `https` yet",
+            CONTAINER_HOSTS.join(", ")
+        ));
+    }
+    let url = Url::parse(full).map_err(|e| format!("`AWS_CONTAINER_CREDENTIALS_FULL_URI`: {e}"))?;
+    let host = url.host.as_str();
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback || CONTAINER_HOSTS.contains(&host) {
+        Ok(Some(full.to_owned()))
+    } else {
+        Err(format!(
+            "`AWS_CONTAINER_CREDENTIALS_FULL_URI` is `{full}`: over plain `http` only loopback and the container hosts ({}) are allowed, as in the AWS SDKs",
+            CONTAINER_HOSTS.join(", ")
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Document {
+    access_key_id: String,
+    secret_access_key: Secret<String>,
+    token: Option<Secret<String>>,
+    expiration: Option<String>,
+    account_id: Option<String>,
+}
+
+/// Credentials from the container endpoint, or why not (never quoting the answer).
+pub fn container_credentials(step: &ContainerStep, now: SystemTime) -> Result<Credentials, String> {
+    let url = Url::parse(&step.url)?;
+    let token = match (&step.token_file, &step.token) {
+        (Some(file), _) => Some(read_token(file)?),
+        (None, Some(t)) => Some(t.clone()),
+        (None, None) => None,
+    };
+    if token
+        .as_ref()
+        .is_some_and(|t| t.expose().contains(['\r', '\n']))
+    {
+        return Err("the authorization token holds a line break".into());
+    }
+    let headers: Vec<(&str, &str)> = token
+        .as_ref()
+        .map(|t| ("Authorization", t.expose().as_str()))
+        .into_iter()
+        .collect();
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        match http::request("GET", &url, &headers, TIMEOUT) {
+            Ok(r) if r.status == 200 => return parse(&r.body, now),
+            // A refusal will not change on a retry.
+            Ok(r) if (400..500).contains(&r.status) => {
+                return Err(format!("it answered HTTP {}", r.status));
+            }
+            Ok(r) => last = format!("it answered HTTP {}", r.status),
+            Err(e) => last = e,
+        }
+    }
+    Err(format!("{last} (after {ATTEMPTS} tries)"))
+}
+
+fn parse(body: &[u8], now: SystemTime) -> Result<Credentials, String> {
+    let doc: Document = serde_json::from_slice(body)
+        .map_err(|_| "its answer is not a credentials document".to_owned())?;
+    let expiration = match doc.expiration.as_deref() {
+        None => None,
+        Some(text) => {
+            let t = parse_rfc3339(text)
+                .ok_or_else(|| format!("its `Expiration` `{text}` is not an RFC 3339 time"))?;
+            if t <= now {
+                return Err(format!("it returned credentials that expired at {text}"));
+            }
+            Some(t)
+        }
+    };
+    let creds = Credentials {
+        access_key_id: doc.access_key_id,
+        secret_access_key: doc.secret_access_key,
+        session_token: doc.token.filter(|t| !t.expose().is_empty()),
+        expiration,
+        account_id: doc.account_id,
+    };
+    creds
+        .check_text()
+        .map_err(|field| format!("its `{field}` holds a NUL byte"))?;
+    Ok(creds)
+}
+
+fn read_token(file: &str) -> Result<Secret<String>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("the authorization token file `{file}` cannot be read ({e})"))?;
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(format!("the authorization token file `{file}` is empty"));
+    }
+    Ok(Secret::from(t))
+}
+
+/// A local credentials endpoint failed.
+#[derive(Debug)]
+pub struct MetadataError {
+    pub profile: String,
+    pub endpoint: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot get container credentials for profile `{}` from {}: {}",
+            self.profile, self.endpoint, self.message
+        )
+    }
+}
+
+impl std::error::Error for MetadataError {}
+
+impl crate::error::Explain for MetadataError {
+    fn help(&self) -> Option<String> {
+        Some("check that this runs in a container with a credentials endpoint, and `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `AWS_CONTAINER_CREDENTIALS_FULL_URI`".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The host rule for a full URI, as the SDKs have it.
+    #[test]
+    fn container_host_rule() {
+        for (full, ok) in [
+            ("http://127.0.0.1:8080/creds", true),
+            ("http://127.1.2.3/creds", true),
+            ("http://localhost/creds", true),
+            ("http://[::1]:9/creds", true),
+            ("http://169.254.170.2/v2/x", true),
+            ("http://169.254.170.23/v1/credentials", true),
+            ("http://[fd00:ec2::23]/v1/credentials", true),
+            ("http://169.254.169.254/latest", false),
+            ("http://example.com/creds", false),
+            ("http://10.0.0.1/creds", false),
+            ("https://example.com/creds", false),
+            ("ftp://127.0.0.1/", false),
+        ] {
+            assert_eq!(container_url(None, Some(full)).is_ok(), ok, "{full}");
+        }
+        assert_eq!(
+            container_url(Some("/v2/credentials/id"), Some("http://example.com")).unwrap(),
+            Some("http://169.254.170.2/v2/credentials/id".into()),
+            "the relative URI wins"
+        );
+        let e = container_url(None, Some("http://example.com/x")).unwrap_err();
+        assert!(
+            e.contains("loopback") && e.contains("169.254.170.23"),
+            "{e}"
+        );
+        assert_eq!(container_url(None, None).unwrap(), None);
+    }
+}
