@@ -176,7 +176,8 @@ fn run_step(
         Step::StaticKeys { .. }
         | Step::Environment { .. }
         | Step::Process { .. }
-        | Step::Container(_) => {
+        | Step::Container(_)
+        | Step::InstanceMetadata(_) => {
             return base_credentials(ctx, plan, step).map(|c| (c, sts::Skew::Unknown));
         }
         Step::WebIdentity(w) => web_identity(ctx, plan, calls, w)?,
@@ -397,7 +398,8 @@ fn fetch_step(
         | Step::Environment { .. }
         | Step::Process { .. }
         | Step::WebIdentity(_)
-        | Step::Container(_) => unreachable!("a base step signs with nothing"),
+        | Step::Container(_)
+        | Step::InstanceMetadata(_) => unreachable!("a base step signs with nothing"),
     }
 }
 
@@ -469,6 +471,7 @@ fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Result<Credentia
         Step::Container(c) => {
             crate::aws::metadata::container_credentials(c, ctx.now()).map_err(|message| {
                 MetadataError {
+                    what: "container credentials",
                     profile: c.profile.clone(),
                     endpoint: c.url.clone(),
                     message,
@@ -476,6 +479,16 @@ fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Result<Credentia
                 .into()
             })
         }
+        Step::InstanceMetadata(i) => crate::aws::metadata::instance_credentials(i, ctx.now())
+            .map_err(|message| {
+                MetadataError {
+                    what: "instance metadata credentials",
+                    profile: i.profile.clone(),
+                    endpoint: i.endpoint.clone(),
+                    message,
+                }
+                .into()
+            }),
         Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) => {
             unreachable!("only a local base makes credentials without calling AWS")
         }

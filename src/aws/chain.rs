@@ -7,7 +7,7 @@
 
 use crate::aws::config::{Profile, Profiles};
 use crate::aws::env::EnvInputs;
-use crate::aws::metadata::ContainerStep;
+use crate::aws::metadata::{ContainerStep, InstanceMetadataStep};
 /// Chain resolution fails only with a [`ProfileError`].
 type Result<T, E = ProfileError> = std::result::Result<T, E>;
 use crate::secret::Secret;
@@ -82,6 +82,8 @@ pub enum Step {
     WebIdentity(WebIdentityStep),
     /// The container credentials endpoint (ECS, EKS Pod Identity): a local base, in memory only.
     Container(ContainerStep),
+    /// The instance metadata service (IMDSv2): a local base, in memory only.
+    InstanceMetadata(InstanceMetadataStep),
     /// `GetSessionToken` with an MFA code, between long-term keys and the first role.
     MfaSession(SessionStep),
     /// `AssumeRole` for one profile with `role_arn`.
@@ -97,6 +99,7 @@ impl Step {
             | Step::Process { profile, .. } => profile,
             Step::WebIdentity(w) => &w.profile,
             Step::Container(c) => &c.profile,
+            Step::InstanceMetadata(i) => &i.profile,
             Step::MfaSession(s) => &s.profile,
             Step::AssumeRole(h) => &h.profile,
         }
@@ -109,7 +112,8 @@ impl Step {
             | Step::Environment { .. }
             | Step::Process { .. }
             | Step::WebIdentity(_)
-            | Step::Container(_) => false,
+            | Step::Container(_)
+            | Step::InstanceMetadata(_) => false,
             Step::MfaSession(_) | Step::AssumeRole(_) => true,
         }
     }
@@ -120,7 +124,7 @@ impl Step {
                 CachePolicy::Never
             }
             Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) => CachePolicy::Disk,
-            Step::Container(_) => CachePolicy::Memory,
+            Step::Container(_) | Step::InstanceMetadata(_) => CachePolicy::Memory,
         }
     }
 
@@ -136,7 +140,8 @@ impl Step {
             Step::StaticKeys { .. }
             | Step::Environment { .. }
             | Step::Process { .. }
-            | Step::Container(_) => StsVariant::default(),
+            | Step::Container(_)
+            | Step::InstanceMetadata(_) => StsVariant::default(),
         };
         // Only when set, so that the keys of every entry written before the flags existed hold.
         if variant != StsVariant::default() {
@@ -157,6 +162,7 @@ impl Step {
             ),
             Step::Process { profile, command } => format!("process {profile} {command}"),
             Step::Container(c) => format!("container {}", c.url),
+            Step::InstanceMetadata(i) => format!("imds {}", i.endpoint),
             // The token rotates and is a secret: its file is the identity.
             Step::WebIdentity(w) => serde_json::json!([
                 "AssumeRoleWithWebIdentity",
@@ -203,6 +209,9 @@ impl Step {
             }
             Step::WebIdentity(w) => format!("AssumeRoleWithWebIdentity {}", w.role_arn),
             Step::Container(c) => format!("container credentials from {}", c.url),
+            Step::InstanceMetadata(i) => {
+                format!("instance metadata credentials from {}", i.endpoint)
+            }
             Step::MfaSession(s) => format!("GetSessionToken {}", s.mfa_serial),
             Step::AssumeRole(h) => format!("AssumeRole {}", h.role_arn),
         }
@@ -226,6 +235,7 @@ impl Step {
             Step::Process { .. }
             | Step::WebIdentity(_)
             | Step::Container(_)
+            | Step::InstanceMetadata(_)
             | Step::MfaSession(_)
             | Step::AssumeRole(_) => false,
         }
@@ -538,6 +548,78 @@ fn sts_variant(profiles: &Profiles, profile: &str, env: &EnvInputs) -> Result<St
     })
 }
 
+/// The instance metadata base of `p`, with botocore's settings: the environment's first.
+fn instance_metadata(p: &Profile, env: &EnvInputs) -> Result<Step> {
+    let setting = |env_value: &Option<String>, key: &str| {
+        env_value.clone().or_else(|| p.get(key).map(str::to_owned))
+    };
+    let is_true = |v: Option<String>| v.is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if is_true(env.ec2_metadata_disabled.clone()) {
+        return Err(invalid(
+            p,
+            "has `credential_source = Ec2InstanceMetadata` but instance metadata is disabled (`AWS_EC2_METADATA_DISABLED=true`)",
+            "unset `AWS_EC2_METADATA_DISABLED` on the instance, or use another `credential_source`",
+        ));
+    }
+    let endpoint = crate::aws::metadata::imds_endpoint(
+        env.ec2_metadata_endpoint.as_deref(),
+        p.get("ec2_metadata_service_endpoint"),
+        setting(
+            &env.ec2_metadata_endpoint_mode,
+            "ec2_metadata_service_endpoint_mode",
+        )
+        .as_deref(),
+    )
+    .map_err(|m| {
+        invalid(
+            p,
+            &m,
+            "fix `ec2_metadata_service_endpoint` or its mode, or the variables that set them",
+        )
+    })?;
+    let timeout = match setting(&env.metadata_timeout, "metadata_service_timeout") {
+        None => std::time::Duration::from_secs(1),
+        Some(raw) => raw
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 300.0)
+            .map(std::time::Duration::from_secs_f64)
+            .ok_or_else(|| {
+                invalid(
+                    p,
+                    &format!("`metadata_service_timeout = {raw}` is not a number of seconds"),
+                    "write seconds, such as `1` or `2.5`",
+                )
+            })?,
+    };
+    let attempts = match setting(&env.metadata_attempts, "metadata_service_num_attempts") {
+        None => 1,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=10).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    p,
+                    &format!(
+                        "`metadata_service_num_attempts = {raw}` is not a whole number from 1 to 10"
+                    ),
+                    "write a small whole number, such as `2`",
+                )
+            })?,
+    };
+    Ok(Step::InstanceMetadata(InstanceMetadataStep {
+        profile: p.name().to_owned(),
+        endpoint,
+        timeout,
+        attempts,
+        v1_disabled: is_true(setting(
+            &env.ec2_metadata_v1_disabled,
+            "ec2_metadata_v1_disabled",
+        )),
+    }))
+}
+
 /// The container base the environment names for `profile`, if it names one.
 fn container(profile: &str, env: &EnvInputs) -> Result<Option<Step>> {
     let url = crate::aws::metadata::container_url(
@@ -674,10 +756,7 @@ fn credential_source_base(p: &Profile, source: &str, env: &EnvInputs) -> Result<
                 "run it where the container agent sets them (ECS, EKS Pod Identity), or use another `credential_source`",
             )),
         },
-        "Ec2InstanceMetadata" => Err(ProfileError::Unsupported {
-            profile: p.name().to_owned(),
-            what: format!("`credential_source = {source}`"),
-        }),
+        "Ec2InstanceMetadata" => instance_metadata(p, env),
         other => Err(invalid(
             p,
             &format!("`credential_source = {other}` is not a known source"),

@@ -41,6 +41,8 @@ pub struct EnvInputs {
     pub ec2_metadata_endpoint_mode: Option<String>,
     pub metadata_timeout: Option<String>,
     pub metadata_attempts: Option<String>,
+    /// `AWS_EC2_METADATA_V1_DISABLED`.
+    pub ec2_metadata_v1_disabled: Option<String>,
     /// `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT` (before the profile's
     /// `use_fips_endpoint` / `use_dualstack_endpoint`).
     pub use_fips_endpoint: Option<String>,
@@ -74,6 +76,7 @@ impl EnvInputs {
             ec2_metadata_endpoint_mode: var("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"),
             metadata_timeout: var("AWS_METADATA_SERVICE_TIMEOUT"),
             metadata_attempts: var("AWS_METADATA_SERVICE_NUM_ATTEMPTS"),
+            ec2_metadata_v1_disabled: var("AWS_EC2_METADATA_V1_DISABLED"),
             use_fips_endpoint: var("AWS_USE_FIPS_ENDPOINT"),
             use_dualstack_endpoint: var("AWS_USE_DUALSTACK_ENDPOINT"),
         }
@@ -103,6 +106,7 @@ impl EnvInputs {
             ec2_metadata_endpoint_mode,
             metadata_timeout,
             metadata_attempts,
+            ec2_metadata_v1_disabled,
             use_fips_endpoint,
             use_dualstack_endpoint,
         } = self;
@@ -124,6 +128,7 @@ impl EnvInputs {
             ec2_metadata_endpoint_mode.as_deref(),
             metadata_timeout.as_deref(),
             metadata_attempts.as_deref(),
+            ec2_metadata_v1_disabled.as_deref(),
             use_fips_endpoint.as_deref(),
             use_dualstack_endpoint.as_deref(),
         ];
@@ -181,6 +186,7 @@ mod tests {
             "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
             "AWS_USE_FIPS_ENDPOINT",
             "AWS_USE_DUALSTACK_ENDPOINT",
+            "AWS_EC2_METADATA_V1_DISABLED",
         ] {
             assert_ne!(env(&[(var, "x")]).fingerprint(), base, "{var}");
         }

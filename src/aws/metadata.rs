@@ -1,6 +1,7 @@
 //! Local credential endpoints as sources: the container endpoint (ECS, EKS Pod Identity,
-//! anything that sets `AWS_CONTAINER_CREDENTIALS_*`). Cheap and local, so their credentials are
-//! kept in memory only, never on disk; a role hop on top is cached on disk as usual.
+//! anything that sets `AWS_CONTAINER_CREDENTIALS_*`) and the instance metadata service (IMDSv2,
+//! with botocore's fallback to v1). Cheap and local, so their credentials are kept in memory
+//! only, never on disk; a role hop on top is cached on disk as usual.
 
 use crate::aws::http::{self, Url};
 use crate::credentials::{Credentials, parse_rfc3339};
@@ -143,9 +144,127 @@ fn read_token(file: &str) -> Result<Secret<String>, String> {
     Ok(Secret::from(t))
 }
 
+/// The IMDS endpoints by `ec2_metadata_service_endpoint_mode`.
+const IMDS_IPV4: &str = "http://169.254.169.254";
+const IMDS_IPV6: &str = "http://[fd00:ec2::254]";
+/// The token's life, in seconds (botocore's default).
+const IMDS_TOKEN_TTL: &str = "21600";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceMetadataStep {
+    pub profile: String,
+    /// `http://host[:port]` without a trailing slash.
+    pub endpoint: String,
+    /// Per request (`AWS_METADATA_SERVICE_TIMEOUT`, default 1 s).
+    pub timeout: Duration,
+    /// `AWS_METADATA_SERVICE_NUM_ATTEMPTS`, default 1.
+    pub attempts: u32,
+    /// `ec2_metadata_v1_disabled`: no fallback to IMDSv1 when the token call is refused.
+    pub v1_disabled: bool,
+}
+
+/// Which endpoint, by botocore's precedence: the environment's endpoint, the profile's, then the
+/// mode's (`IPv4` by default).
+pub fn imds_endpoint(
+    env_endpoint: Option<&str>,
+    profile_endpoint: Option<&str>,
+    mode: Option<&str>,
+) -> Result<String, String> {
+    if let Some(e) = env_endpoint.or(profile_endpoint) {
+        Url::parse(e).map_err(|why| format!("the instance metadata endpoint: {why}"))?;
+        return Ok(e.trim_end_matches('/').to_owned());
+    }
+    match mode.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("ipv4") => Ok(IMDS_IPV4.to_owned()),
+        Some("ipv6") => Ok(IMDS_IPV6.to_owned()),
+        Some(other) => Err(format!(
+            "the instance metadata endpoint mode `{other}` is not `IPv4` or `IPv6`"
+        )),
+    }
+}
+
+/// Credentials from instance metadata: a session token (PUT), the role's name, its credentials;
+/// without a token only when the service refuses the token call and v1 is not disabled.
+pub fn instance_credentials(
+    step: &InstanceMetadataStep,
+    now: SystemTime,
+) -> Result<Credentials, String> {
+    let mut last = String::new();
+    for _ in 0..step.attempts.max(1) {
+        match instance_once(step, now) {
+            Ok(c) => return Ok(c),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+fn instance_once(step: &InstanceMetadataStep, now: SystemTime) -> Result<Credentials, String> {
+    let url = |path: &str| Url::parse(&format!("{}{path}", step.endpoint));
+    let token = http::request(
+        "PUT",
+        &url("/latest/api/token")?,
+        &[("x-aws-ec2-metadata-token-ttl-seconds", IMDS_TOKEN_TTL)],
+        step.timeout,
+    )?;
+    let token = match token.status {
+        200 => Some(Secret::from(
+            std::str::from_utf8(&token.body)
+                .map_err(|_| "its session token is not text".to_owned())?
+                .trim(),
+        )),
+        403..=405 if !step.v1_disabled => None,
+        s => return Err(format!("it refused a session token (HTTP {s})")),
+    };
+    let headers: Vec<(&str, &str)> = token
+        .as_ref()
+        .map(|t| ("x-aws-ec2-metadata-token", t.expose().as_str()))
+        .into_iter()
+        .collect();
+    let roles = http::request(
+        "GET",
+        &url("/latest/meta-data/iam/security-credentials/")?,
+        &headers,
+        step.timeout,
+    )?;
+    if roles.status == 404 {
+        return Err("this instance has no IAM role (instance profile)".into());
+    }
+    if roles.status != 200 {
+        return Err(format!(
+            "it answered HTTP {} for the role name",
+            roles.status
+        ));
+    }
+    let role = std::str::from_utf8(&roles.body)
+        .ok()
+        .and_then(|t| t.lines().next())
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && !r.contains(['/', '?', '#']))
+        .ok_or("its role name is not one")?
+        .to_owned();
+    let creds = http::request(
+        "GET",
+        &url(&format!(
+            "/latest/meta-data/iam/security-credentials/{role}"
+        ))?,
+        &headers,
+        step.timeout,
+    )?;
+    if creds.status != 200 {
+        return Err(format!(
+            "it answered HTTP {} for the credentials of role `{role}`",
+            creds.status
+        ));
+    }
+    parse(&creds.body, now)
+}
+
 /// A local credentials endpoint failed.
 #[derive(Debug)]
 pub struct MetadataError {
+    /// "container credentials" or "instance metadata credentials".
+    pub what: &'static str,
     pub profile: String,
     pub endpoint: String,
     pub message: String,
@@ -155,8 +274,8 @@ impl std::fmt::Display for MetadataError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "cannot get container credentials for profile `{}` from {}: {}",
-            self.profile, self.endpoint, self.message
+            "cannot get {} for profile `{}` from {}: {}",
+            self.what, self.profile, self.endpoint, self.message
         )
     }
 }
@@ -165,7 +284,11 @@ impl std::error::Error for MetadataError {}
 
 impl crate::error::Explain for MetadataError {
     fn help(&self) -> Option<String> {
-        Some("check that this runs in a container with a credentials endpoint, and `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `AWS_CONTAINER_CREDENTIALS_FULL_URI`".into())
+        Some(if self.what.starts_with("container") {
+            "check that this runs in a container with a credentials endpoint, and `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `AWS_CONTAINER_CREDENTIALS_FULL_URI`".into()
+        } else {
+            "check that this runs on an EC2 instance with an instance profile; `AWS_EC2_METADATA_SERVICE_ENDPOINT` and `AWS_METADATA_SERVICE_TIMEOUT` tune the endpoint".into()
+        })
     }
 }
 

@@ -13,6 +13,7 @@ mod container;
 mod exec;
 mod fake_aws;
 mod hardening;
+mod imds;
 mod mfa_tty;
 mod process;
 mod real_clients;

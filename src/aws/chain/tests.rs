@@ -35,6 +35,8 @@ fn describe_base(b: &Step) -> String {
         Step::Environment { profile, .. } => format!("env:{profile}"),
         Step::Process { profile, .. } => format!("process:{profile}"),
         Step::WebIdentity(w) => format!("web:{}", w.profile),
+        Step::Container(c) => format!("container:{}", c.profile),
+        Step::InstanceMetadata(i) => format!("imds:{}", i.profile),
         other => panic!("not a base: {other:?}"),
     }
 }
@@ -199,11 +201,17 @@ fn chain_resolution_table() {
             Err("profile `r`: `credential_source = Magic` is not a known source"),
         ),
         case(
-            "metadata credential_source not yet",
+            "instance metadata under a role",
             "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Ec2InstanceMetadata\n",
             "r",
+            Ok(("imds:r", &["r"])),
+        ),
+        case(
+            "container source without its variables",
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = EcsContainer\n",
+            "r",
             Err(
-                "profile `r` uses `credential_source = Ec2InstanceMetadata`, which rolecall does not support yet",
+                "profile `r`: has `credential_source = EcsContainer` but neither `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` nor `AWS_CONTAINER_CREDENTIALS_FULL_URI` is set",
             ),
         ),
         case(

@@ -36,6 +36,7 @@
 
 mod container;
 mod http;
+mod imds;
 mod sts;
 
 // The fake's whole vocabulary is public, though not every test uses all of it.
@@ -43,6 +44,8 @@ mod sts;
 pub use container::FakeContainer;
 #[allow(unused_imports)]
 pub use http::http_date;
+#[allow(unused_imports)]
+pub use imds::FakeImds;
 #[allow(unused_imports)]
 pub use sts::{
     Call, DEFAULT_ACCOUNT, DEFAULT_ARN, DEFAULT_USER_ID, Fault, Issued, STS_NAMESPACE,
