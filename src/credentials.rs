@@ -71,6 +71,44 @@ pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
         .map(|secs| UNIX_EPOCH + Duration::from_secs(secs))
 }
 
+impl Credentials {
+    /// Credentials a source handed over as text (a `credential_process`, a container or metadata
+    /// endpoint), checked alike: the stated `Expiration` must read and lie ahead of `now`, an
+    /// empty session token counts as none, and no field may hold a NUL byte. The reasons quote
+    /// no secret.
+    pub fn from_source(
+        access_key_id: String,
+        secret_access_key: Secret<String>,
+        session_token: Option<Secret<String>>,
+        expiration: Option<&str>,
+        account_id: Option<String>,
+        now: SystemTime,
+    ) -> Result<Credentials, String> {
+        let expiration = match expiration {
+            None => None,
+            Some(text) => {
+                let t = parse_rfc3339(text)
+                    .ok_or_else(|| format!("`Expiration` `{text}` is not an RFC 3339 time"))?;
+                if t <= now {
+                    return Err(format!("it returned credentials that expired at {text}"));
+                }
+                Some(t)
+            }
+        };
+        let creds = Credentials {
+            access_key_id,
+            secret_access_key,
+            session_token: session_token.filter(|t| !t.expose().is_empty()),
+            expiration,
+            account_id,
+        };
+        creds.check_text().map_err(|field| {
+            format!("its `{field}` holds a NUL byte, which no shell or environment can carry")
+        })?;
+        Ok(creds)
+    }
+}
+
 /// The account id in an ARN such as `arn:aws:sts::123456789012:assumed-role/x/y`.
 pub fn account_from_arn(arn: &str) -> Option<String> {
     let account = arn.split(':').nth(4)?;

@@ -1,7 +1,7 @@
 //! The `credential_process` protocol (Version 1), both ways: what rolecall prints for an SDK, and
 //! what it reads from a `credential_process` it runs as a source.
 
-use crate::credentials::{Credentials, format_rfc3339, parse_rfc3339};
+use crate::credentials::{Credentials, format_rfc3339};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
@@ -64,28 +64,14 @@ pub fn parse(stdout: &[u8], now: SystemTime) -> Result<Credentials, String> {
         )
     })?;
     check_version(doc.version.as_ref())?;
-    let expiration = match doc.expiration.as_deref() {
-        None => None,
-        Some(text) => {
-            let t = parse_rfc3339(text)
-                .ok_or_else(|| format!("`Expiration` `{text}` is not an RFC 3339 time"))?;
-            if t <= now {
-                return Err(format!("it returned credentials that expired at {text}"));
-            }
-            Some(t)
-        }
-    };
-    let creds = Credentials {
-        access_key_id: doc.access_key_id,
-        secret_access_key: doc.secret_access_key,
-        session_token: doc.session_token.filter(|t| !t.expose().is_empty()),
-        expiration,
-        account_id: doc.account_id,
-    };
-    creds.check_text().map_err(|field| {
-        format!("its `{field}` holds a NUL byte, which no shell or environment can carry")
-    })?;
-    Ok(creds)
+    Credentials::from_source(
+        doc.access_key_id,
+        doc.secret_access_key,
+        doc.session_token,
+        doc.expiration.as_deref(),
+        doc.account_id,
+        now,
+    )
 }
 
 /// `Version` must be a JSON number equal to 1 (`1`, `1.0`, `1e0`). A refusal shows a number

@@ -4,7 +4,7 @@
 //! only, never on disk; a role hop on top is cached on disk as usual.
 
 use crate::aws::http::{self, Url};
-use crate::credentials::{Credentials, parse_rfc3339};
+use crate::credentials::Credentials;
 use crate::secret::Secret;
 use serde::Deserialize;
 use std::time::{Duration, SystemTime};
@@ -110,28 +110,14 @@ pub fn container_credentials(step: &ContainerStep, now: SystemTime) -> Result<Cr
 fn parse(body: &[u8], now: SystemTime) -> Result<Credentials, String> {
     let doc: Document = serde_json::from_slice(body)
         .map_err(|_| "its answer is not a credentials document".to_owned())?;
-    let expiration = match doc.expiration.as_deref() {
-        None => None,
-        Some(text) => {
-            let t = parse_rfc3339(text)
-                .ok_or_else(|| format!("its `Expiration` `{text}` is not an RFC 3339 time"))?;
-            if t <= now {
-                return Err(format!("it returned credentials that expired at {text}"));
-            }
-            Some(t)
-        }
-    };
-    let creds = Credentials {
-        access_key_id: doc.access_key_id,
-        secret_access_key: doc.secret_access_key,
-        session_token: doc.token.filter(|t| !t.expose().is_empty()),
-        expiration,
-        account_id: doc.account_id,
-    };
-    creds
-        .check_text()
-        .map_err(|field| format!("its `{field}` holds a NUL byte"))?;
-    Ok(creds)
+    Credentials::from_source(
+        doc.access_key_id,
+        doc.secret_access_key,
+        doc.token,
+        doc.expiration.as_deref(),
+        doc.account_id,
+        now,
+    )
 }
 
 fn read_token(file: &str) -> Result<Secret<String>, String> {
