@@ -2,9 +2,11 @@
 //! local moto server (STS on 127.0.0.1; no AWS account, no network).
 //!
 //! The clients come from `scripts/test-deps`: AWS CLI v1 and boto3 in the
-//! Python venv `$ROLECALL_TEST_VENV` (default `<repo>/target/test-venv`), and
-//! Debian's AWS CLI v2 at `/usr/bin/aws`. A missing client skips its test,
-//! except under `CI=true`, where it fails.
+//! Python venv `$ROLECALL_TEST_VENV` (default `<repo>/target/test-venv`),
+//! Debian's AWS CLI v2 at `/usr/bin/aws`, the AWS SDK for JavaScript v3 in
+//! `<repo>/target/test-node`, and the Rust SDK (aws-config, a test
+//! dependency): five clients. A missing client skips its test, except under
+//! `CI=true`, where it fails.
 //!
 //! Endpoint: `AWS_ENDPOINT_URL` reaches rolecall (through the client's
 //! environment), AWS CLI v1 and boto3. Debian's AWS CLI v2 (2.9) predates
@@ -286,4 +288,79 @@ fn boto3_and_rolecall_agree_on_web_identity() {
         "arn:aws:sts::123456789012:assumed-role/ci/same-session"
     );
     assert_eq!(arn_of("wi-via-rolecall"), direct);
+}
+
+/// The AWS SDK for JavaScript v3: `fromProcess` on the profile that runs rolecall.
+#[test]
+fn js_sdk_v3_uses_rolecall_credential_process() {
+    let node_modules = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("test-node")
+        .join("node_modules");
+    let Some(s) = setup(&["node"]) else { return };
+    if !node_modules.join("@aws-sdk/credential-providers").is_dir() {
+        assert!(
+            !support::is_ci(),
+            "the JS SDK is not installed, and CI=true requires it (run scripts/test-deps)"
+        );
+        eprintln!("skipped: the JS SDK is not installed (run scripts/test-deps)");
+        return;
+    }
+    let script = format!(
+        "const {{ STSClient, GetCallerIdentityCommand }} = require('@aws-sdk/client-sts');\n\
+         const {{ fromProcess }} = require('@aws-sdk/credential-providers');\n\
+         const client = new STSClient({{ region: 'us-east-1', endpoint: '{}', credentials: fromProcess({{ profile: 'viaprocess' }}) }});\n\
+         client.send(new GetCallerIdentityCommand({{}})).then(r => console.log(r.Arn), e => {{ console.error(e); process.exit(1); }});\n",
+        s.moto.url()
+    );
+    let mut cmd = s.command("node");
+    cmd.env("NODE_PATH", &node_modules).args(["-e", &script]);
+    let stdout = s.run(cmd);
+    assert_eq!(stdout.trim(), EXPECTED_ARN);
+}
+
+/// The Rust SDK (aws-config, a test dependency) loading the profile that runs rolecall.
+#[test]
+fn rust_sdk_aws_config_uses_rolecall_credential_process() {
+    use aws_config::BehaviorVersion;
+    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+    let Some(s) = setup(&[]) else { return };
+    // aws-config runs the command with this test's own environment: give rolecall the sandbox's.
+    let sb = &s.sandbox;
+    let command = format!(
+        "env HOME={} AWS_CONFIG_FILE={} AWS_SHARED_CREDENTIALS_FILE={} ROLECALL_CACHE_DIR={} AWS_ENDPOINT_URL={} AWS_REGION=us-east-1 {} credential-process hop2",
+        process_arg(&sb.home().to_string_lossy()),
+        process_arg(&sb.config_path().to_string_lossy()),
+        process_arg(&sb.credentials_path().to_string_lossy()),
+        process_arg(&sb.cache_dir().to_string_lossy()),
+        s.moto.url(),
+        process_arg(&support::rolecall().to_string_lossy()),
+    );
+    let config = std::fs::read_to_string(sb.config_path()).unwrap();
+    sb.config(&format!(
+        "{config}\n[profile viarust]\ncredential_process = {command}\nregion = us-east-1\n"
+    ));
+    let files = EnvConfigFiles::builder()
+        .with_file(EnvConfigFileKind::Config, sb.config_path())
+        .with_file(EnvConfigFileKind::Credentials, sb.credentials_path())
+        .build();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let arn = runtime.block_on(async {
+        let conf = aws_config::defaults(BehaviorVersion::latest())
+            .profile_files(files)
+            .profile_name("viarust")
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(s.moto.url())
+            .load()
+            .await;
+        aws_sdk_sts::Client::new(&conf)
+            .get_caller_identity()
+            .send()
+            .await
+            .map(|r| r.arn().unwrap_or_default().to_owned())
+    });
+    assert_eq!(arn.expect("get_caller_identity"), EXPECTED_ARN);
 }
