@@ -150,4 +150,31 @@ fn bench_release_binary() {
         "binary size {:.2} MiB ({size} bytes, stripped)",
         size as f64 / 1048576.0
     );
+    hyperfine(&bin, &small, &large, &fake.url());
+}
+
+/// The same hits under `hyperfine -N` (no shell, spawned from a small process): the harness
+/// above spawns from this large test process, which adds the same fork cost to both sides and
+/// flatters the ratio. One run per sandbox, its environment given to hyperfine itself.
+fn hyperfine(bin: &std::path::Path, small: &Sandbox, large: &Sandbox, sts: &str) {
+    if !crate::support::require("hyperfine") {
+        return;
+    }
+    for (name, sb) in [("10 profiles", small), ("5000 profiles", large)] {
+        let c = sb.cmd();
+        let out = Command::new("hyperfine")
+            .env_clear()
+            .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .env("AWS_ENDPOINT_URL_STS", sts)
+            .args(["-N", "--warmup", "20", "--runs", "300", "--style", "basic"])
+            .arg("/bin/true")
+            .arg(format!("{} credential-process hop", bin.display()))
+            .output()
+            .expect("run hyperfine");
+        eprintln!(
+            "hyperfine -N, cache hit, {name}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
