@@ -3,7 +3,7 @@
 
 use crate::cli::static_profile;
 use crate::fake_aws::{FakeAws, Fault};
-use crate::support::{Sandbox, ok_json as ok, output_within, run_concurrently};
+use crate::support::{Sandbox, ok_json as ok, output_within};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -305,14 +305,29 @@ fn waiters_share_the_failure_they_waited_for() {
     let fake = FakeAws::start();
     fake.fail_always(
         "AssumeRole",
-        Fault::DelayThen(Duration::from_millis(1500), Box::new(Fault::AccessDenied)),
+        Fault::DelayThen(Duration::from_secs(4), Box::new(Fault::AccessDenied)),
     );
     let sb = sandbox();
-    let outs = run_concurrently(3, || {
-        let mut c = cmd(&sb, &fake);
-        c.args(["credential-process", "hop1"]);
-        c
-    });
+    let spawn = || {
+        cmd(&sb, &fake)
+            .args(["credential-process", "hop1"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // The first caller holds the step's lock through its (slow, failing) call; only then do the
+    // others start, so that they wait for it whatever the machine's load.
+    let first = spawn();
+    let started = std::time::Instant::now();
+    while fake.count("AssumeRole") == 0 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let others = [spawn(), spawn()];
+    let outs: Vec<Output> = std::iter::once(first)
+        .chain(others)
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
     for out in &outs {
         assert_eq!(out.status.code(), Some(1));
         assert!(stderr(out).contains("access denied"), "{}", stderr(out));
