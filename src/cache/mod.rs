@@ -10,7 +10,16 @@
 //! - **Garbage** is a miss: the entry is set aside as `*.bad` with one warning and fetched again.
 
 pub mod atomic;
+mod dir;
+mod error;
 pub mod lock;
+mod names;
+mod private;
+
+use dir::{check_dir, default_cache_dir, is_missing, prepare_dir};
+pub use error::{CacheError, DirRole};
+pub use names::{Cleared, FileKind};
+use private::{make_private, read_private, remove_any};
 
 use crate::context::{Context, warn};
 use crate::credentials::{Credentials, format_rfc3339, parse_rfc3339};
@@ -18,9 +27,7 @@ use crate::error::{Error, Result};
 use crate::prompt::Prompt;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
-use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -56,71 +63,6 @@ struct Checked {
     readable: OnceLock<bool>,
     writable: OnceLock<bool>,
     lockable: OnceLock<bool>,
-}
-
-/// Which of rolecall's directories an error is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DirRole {
-    Cache,
-    Locks,
-}
-
-impl std::fmt::Display for DirRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            DirRole::Cache => "cache directory",
-            DirRole::Locks => "lock directory",
-        })
-    }
-}
-
-/// The cache could not be used as it must be.
-#[derive(Debug)]
-pub enum CacheError {
-    /// The cache or lock directory (or a lock file in it) cannot be trusted with secrets.
-    UnsafeDir {
-        what: DirRole,
-        dir: PathBuf,
-        reason: String,
-    },
-    /// `holder` says who holds the lock and for what step ("process 42 (AssumeRole ...)").
-    LockTimeout { holder: String, seconds: u64 },
-    /// The process this one waited for failed at the same step; its words.
-    Shared {
-        pid: u32,
-        message: String,
-        help: Option<String>,
-    },
-}
-
-impl std::fmt::Display for CacheError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CacheError::UnsafeDir { what, dir, reason } => {
-                write!(f, "refusing the {what} {}: {reason}", dir.display())
-            }
-            CacheError::LockTimeout { holder, seconds } => {
-                write!(f, "gave up after {seconds} s waiting for {holder}")
-            }
-            CacheError::Shared { pid, message, .. } => write!(
-                f,
-                "{message} (process {pid}, which this one waited for, failed just now)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for CacheError {}
-
-impl crate::error::Explain for CacheError {
-    fn help(&self) -> Option<String> {
-        match self {
-            CacheError::UnsafeDir { what: DirRole::Locks, .. } => Some("make it a directory of yours that only you can write to, or unset `XDG_RUNTIME_DIR` to keep locks in the cache directory".into()),
-            CacheError::UnsafeDir { what: DirRole::Cache, .. } => Some("point `ROLECALL_CACHE_DIR` at a directory of your own that only you can write to (rolecall creates a missing one 0700)".into()),
-            CacheError::LockTimeout { .. } => Some("that process may be waiting for an MFA code or for AWS: let it finish or stop it, or raise `ROLECALL_LOCK_TIMEOUT`".into()),
-            CacheError::Shared { help, .. } => help.clone(),
-        }
-    }
 }
 
 /// A step's cache key: the hash names the file, the descriptor is stored inside and compared.
@@ -626,240 +568,9 @@ impl Cache {
     }
 }
 
-/// The kinds of file rolecall writes in a cache directory, told apart by name alone. Every
-/// listing, clearing and sweeping goes through [`FileKind::of`]: a name rolecall does not write
-/// is never read, counted or removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// `<hash>.json`: credentials of one step.
-    Entry,
-    /// `<hash>.json.bad`: an entry that was not trusted, set aside.
-    SetAside,
-    /// `hint-<hash>.json`.
-    Hint,
-    /// `mfa-<hash>.json`: the TOTP reuse guard.
-    MfaMarker,
-    /// `fail-<hash>.json`: a failure shared with the processes that waited for it.
-    FailMarker,
-    /// `.<one of the above>.<pid>.<n>.tmp`: an atomic write in progress, or left by a killed one.
-    Temp,
-}
-
-impl FileKind {
-    pub fn of(name: &str) -> Option<FileKind> {
-        if let Some(rest) = name.strip_suffix(".tmp") {
-            let mut parts = rest.strip_prefix('.')?.rsplitn(3, '.');
-            let (n, pid, target) = (parts.next()?, parts.next()?, parts.next()?);
-            let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-            return (numeric(n)
-                && numeric(pid)
-                && FileKind::of(target)
-                    .is_some_and(|k| !matches!(k, FileKind::Temp | FileKind::SetAside)))
-            .then_some(FileKind::Temp);
-        }
-        if let Some(stem) = name.strip_suffix(".json.bad") {
-            return is_hash(stem).then_some(FileKind::SetAside);
-        }
-        let stem = name.strip_suffix(".json")?;
-        let (kind, hash) = if let Some(h) = stem.strip_prefix("hint-") {
-            (FileKind::Hint, h)
-        } else if let Some(h) = stem.strip_prefix("mfa-") {
-            (FileKind::MfaMarker, h)
-        } else if let Some(h) = stem.strip_prefix("fail-") {
-            (FileKind::FailMarker, h)
-        } else {
-            (FileKind::Entry, stem)
-        };
-        is_hash(hash).then_some(kind)
-    }
-}
-
-/// 32 lower-case hex digits: how rolecall names what it stores.
-fn is_hash(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// What `cache clear --all` removed, by kind.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Cleared {
-    pub entries: usize,
-    pub set_aside: usize,
-    pub hints: usize,
-    pub markers: usize,
-    pub temps: usize,
-}
-
-impl Cleared {
-    fn count(&mut self, kind: FileKind) {
-        match kind {
-            FileKind::Entry => self.entries += 1,
-            FileKind::SetAside => self.set_aside += 1,
-            FileKind::Hint => self.hints += 1,
-            FileKind::MfaMarker | FileKind::FailMarker => self.markers += 1,
-            FileKind::Temp => self.temps += 1,
-        }
-    }
-}
-
 /// A hash of an MFA code, so that the code itself is never stored.
 pub fn mfa_code_hash(serial: &str, code: &str) -> String {
     format!("{:032x}", fnv1a_128(format!("{serial}\n{code}").as_bytes()))
-}
-
-/// `$XDG_CACHE_HOME/rolecall` (Linux, when absolute), else the platform's cache directory under
-/// the home that [`Context::home`] decides.
-fn default_cache_dir(ctx: &Context) -> Result<PathBuf> {
-    #[cfg(target_os = "linux")]
-    if let Some(x) = ctx
-        .var("XDG_CACHE_HOME")
-        .filter(|d| Path::new(d).is_absolute())
-    {
-        return Ok(Path::new(x).join("rolecall"));
-    }
-    let home = ctx.home()?;
-    Ok(if cfg!(target_os = "macos") {
-        home.join("Library").join("Caches").join("rolecall")
-    } else {
-        home.join(".cache").join("rolecall")
-    })
-}
-
-/// Make `dir` ready to hold secrets. A missing directory is created 0700 (parents too), the only
-/// case in which rolecall sets a directory's mode; an existing one must pass [`check_dir`] and
-/// keeps its mode (a shared 1777 directory keeps its sticky bit, a home directory its 0755).
-fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
-    let io = |source| Error::Io {
-        what: format!("cannot create the {what} {}", dir.display()),
-        source,
-    };
-    if let Some(parent) = dir.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(parent)
-            .map_err(io)?;
-    }
-    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
-        // Ours, just made: exactly 0700 whatever the umask.
-        Ok(()) => std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            check_dir(dir).map_err(|reason| {
-                CacheError::UnsafeDir {
-                    what,
-                    dir: dir.to_owned(),
-                    reason,
-                }
-                .into()
-            })
-        }
-        Err(e) => Err(io(e)),
-    }
-}
-
-fn is_missing(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-}
-
-/// Whether files in `dir` can be trusted: a real directory (not a link), owned by us, that no
-/// one else can write to (who could write could swap or plant files). One `stat`.
-fn check_dir(dir: &Path) -> Result<(), String> {
-    let meta =
-        std::fs::symlink_metadata(dir).map_err(|e| format!("it cannot be examined ({e})"))?;
-    if meta.file_type().is_symlink() {
-        return Err("it is a symbolic link".into());
-    }
-    if !meta.is_dir() {
-        return Err("it is not a directory".into());
-    }
-    if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err(format!("it is owned by another user (uid {})", meta.uid()));
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(format!(
-            "group or others can write to it (mode {:o})",
-            meta.mode() & 0o7777
-        ));
-    }
-    Ok(())
-}
-
-fn check_private_file(meta: &std::fs::Metadata) -> Result<(), String> {
-    if !meta.is_file() {
-        return Err("it is not a regular file".into());
-    }
-    if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err("it is owned by another user".into());
-    }
-    if meta.mode() & 0o077 != 0 {
-        return Err(format!(
-            "its mode {:o} lets others read it",
-            meta.mode() & 0o777
-        ));
-    }
-    Ok(())
-}
-
-/// A small private file of ours (not a link, owned by us, mode 0600); `None` when absent, the
-/// reason when it is there but not to be trusted.
-fn read_private(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, String> {
-    // NONBLOCK: a FIFO planted in an entry's place must not hang the read.
-    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
-            return Err("it is a symbolic link".into());
-        }
-        Err(e) => return Err(format!("it cannot be opened ({e})")),
-    };
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("it cannot be examined ({e})"))?;
-    check_private_file(&meta)?;
-    if meta.len() > MAX_ENTRY {
-        return Err("it is far too large".into());
-    }
-    read_zeroizing(file, meta.len())
-        .map(Some)
-        .map_err(|e| format!("it cannot be read ({e})"))
-}
-
-/// Read a whole small file into a zeroizing buffer sized up front (so it never reallocates).
-fn read_zeroizing(mut file: File, len: u64) -> std::io::Result<Zeroizing<Vec<u8>>> {
-    let mut buf = Zeroizing::new(vec![0u8; len as usize]);
-    file.read_exact(&mut buf)?;
-    Ok(buf)
-}
-
-/// Make a set-aside file 0600 without following a link (a link holds no secret and is left
-/// as it is). False when it is a regular file whose mode could not be fixed.
-fn make_private(path: &Path) -> bool {
-    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-    match OpenOptions::new()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)
-    {
-        Ok(f) => match f.metadata() {
-            Ok(m) if m.is_file() => f
-                .set_permissions(std::fs::Permissions::from_mode(0o600))
-                .is_ok(),
-            _ => true,
-        },
-        Err(_) => true,
-    }
-}
-
-fn remove_any(path: &Path) -> std::io::Result<()> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
-        Err(e) => Err(e),
-    }
 }
 
 /// `900`, `900s`, `15m`, `1h`, `12h`.
