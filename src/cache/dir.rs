@@ -43,7 +43,7 @@ pub(super) fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
         // Ours, just made: exactly 0700 whatever the umask.
         Ok(()) => std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            check_dir(dir).map_err(|reason| {
+            check_dir(dir).map(|_| ()).map_err(|reason| {
                 CacheError::UnsafeDir {
                     what,
                     dir: dir.to_owned(),
@@ -56,15 +56,15 @@ pub(super) fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
     }
 }
 
-pub(super) fn is_missing(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-}
-
-/// Whether files in `dir` can be trusted: a real directory (not a link), owned by us, that no
-/// one else can write to (who could write could swap or plant files). One `stat`.
-pub(super) fn check_dir(dir: &Path) -> Result<(), String> {
-    let meta =
-        std::fs::symlink_metadata(dir).map_err(|e| format!("it cannot be examined ({e})"))?;
+pub(super) fn check_dir(dir: &Path) -> Result<Presence, String> {
+    // One `stat` decides both whether it is there and whether it is fit: two calls would race
+    // with another process creating it in between (one caller then took a fresh directory for
+    // a bad one and fetched on its own, breaking single flight).
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Presence::Missing),
+        Err(e) => return Err(format!("it cannot be examined ({e})")),
+    };
     if meta.file_type().is_symlink() {
         return Err("it is a symbolic link".into());
     }
@@ -80,5 +80,13 @@ pub(super) fn check_dir(dir: &Path) -> Result<(), String> {
             meta.mode() & 0o7777
         ));
     }
-    Ok(())
+    Ok(Presence::Here)
+}
+
+/// Whether a directory that passed [`check_dir`] exists yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Presence {
+    Here,
+    /// Not yet: every read is a miss until a write creates it.
+    Missing,
 }

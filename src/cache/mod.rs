@@ -16,7 +16,7 @@ pub mod lock;
 mod names;
 mod private;
 
-use dir::{check_dir, default_cache_dir, is_missing, prepare_dir};
+use dir::{check_dir, default_cache_dir, prepare_dir};
 pub use error::{CacheError, DirRole};
 pub use names::{Cleared, FileKind};
 use private::{make_private, read_private, remove_any};
@@ -445,8 +445,7 @@ impl Cache {
     fn readable(&self) -> bool {
         self.enabled
             && *self.checked.readable.get_or_init(|| match check_dir(&self.dir) {
-                Ok(()) => true,
-                Err(_) if is_missing(&self.dir) => true,
+                Ok(_) => true,
                 Err(reason) => {
                     warn(format_args!(
                         "ignoring the cache directory {} because {reason}; going on without the cache",

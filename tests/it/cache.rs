@@ -71,9 +71,17 @@ fn fifty_concurrent_cold_calls_make_one_call_per_step_and_one_mfa_prompt() {
         .iter()
         .map(|o| json(o)["AccessKeyId"].as_str().unwrap().to_owned())
         .collect();
+    let odd: Vec<String> = outputs
+        .iter()
+        .zip(&keys)
+        .filter(|(_, k)| *k != &keys[0])
+        .map(|(o, k)| format!("{k}: {}", String::from_utf8_lossy(&o.stderr)))
+        .collect();
     assert!(
-        keys.iter().all(|k| k == &keys[0]),
-        "every caller got the same credentials"
+        odd.is_empty(),
+        "every caller got the same credentials; these did not ({} calls):\n{}",
+        fake.calls().len(),
+        odd.join("\n")
     );
     assert_eq!(fake.count("GetSessionToken"), 1, "{:?}", fake.calls());
     assert_eq!(fake.count("AssumeRole"), 2, "one per hop");
