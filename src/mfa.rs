@@ -129,6 +129,18 @@ impl<'a> MfaCodes<'a> {
             origin,
         };
         let mut failures = 0;
+        // A malformed code and one STS refuses count alike; the third ends the prompting.
+        let one_more_failure = |failures: &mut u32| -> Result<()> {
+            *failures += 1;
+            if *failures >= MFA_TRIES {
+                return Err(MfaError::TriesExhausted {
+                    profile: profile.to_owned(),
+                    tries: MFA_TRIES,
+                }
+                .into());
+            }
+            Ok(())
+        };
         loop {
             let code = match &source {
                 Source::Given(code, origin) => {
@@ -154,14 +166,7 @@ impl<'a> MfaCodes<'a> {
                         .into());
                     };
                     if !is_mfa_code(&line) {
-                        failures += 1;
-                        if failures >= MFA_TRIES {
-                            return Err(MfaError::TriesExhausted {
-                                profile: profile.to_owned(),
-                                tries: MFA_TRIES,
-                            }
-                            .into());
-                        }
+                        one_more_failure(&mut failures)?;
                         self.tell("rolecall: an MFA code is 6 digits");
                         continue;
                     }
@@ -180,14 +185,7 @@ impl<'a> MfaCodes<'a> {
                 Err(f)
                     if f.kind == StsFailure::WrongMfaCode && matches!(source, Source::Prompt) =>
                 {
-                    failures += 1;
-                    if failures >= MFA_TRIES {
-                        return Err(MfaError::TriesExhausted {
-                            profile: profile.to_owned(),
-                            tries: MFA_TRIES,
-                        }
-                        .into());
-                    }
+                    one_more_failure(&mut failures)?;
                     self.tell("rolecall: STS rejected that code; enter the next one");
                 }
                 Err(f) => return Err(to_error(f)),

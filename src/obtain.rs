@@ -8,7 +8,7 @@
 
 use crate::aws::chain::{CachePolicy, Plan, Step, WebIdentityStep};
 use crate::aws::sts::{self, Issued, StsCalls, Target};
-use crate::cache::{Cache, Key, Lookup, SharedFailure};
+use crate::cache::{Cache, Key, Lookup};
 use crate::context::Context;
 use crate::credentials::Credentials;
 use crate::error::{CacheError, Error, MetadataError, ProfileError, Result, StsError, StsFailure};
@@ -29,7 +29,7 @@ pub struct Options {
 /// changes its answer, from the base's identity on. A key is a chain prefix, so a hit on the last
 /// step needs no other credentials, and an MFA session's key is shared by every role on it.
 pub fn cache_keys(plan: &Plan) -> Vec<Option<Key>> {
-    let region = plan.sts_region.as_deref().unwrap_or_default();
+    let region = plan.region.as_deref().unwrap_or_default();
     let mut descriptor = String::from("rolecall-cache-v1");
     plan.steps
         .iter()
@@ -136,15 +136,7 @@ fn run_cached(
         Ok(v) => v,
         Err(e) => {
             if lock.is_some() && e.is_shared_with_waiters() {
-                cache.record_failure(
-                    key,
-                    &SharedFailure {
-                        at_ms: millis(ctx.now()),
-                        pid: std::process::id(),
-                        message: e.to_string(),
-                        help: e.help(),
-                    },
-                );
+                cache.record_failure(key, ctx.now(), e.to_string(), e.help());
             }
             return Err(e);
         }
@@ -187,11 +179,6 @@ fn run_step(
         }
     };
     accept(ctx, cache, step, issued)
-}
-
-fn millis(t: std::time::SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 mod calls;

@@ -28,7 +28,7 @@ pub struct Request {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub profile: String,
-    /// The region from the profiles, if any (the environment's is the fallback).
+    /// The plan's region: the profiles', else the environment's.
     pub region: Option<String>,
 }
 

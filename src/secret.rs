@@ -69,6 +69,36 @@ pub fn mask_key_id(key_id: &str) -> String {
     format!("{head}…{tail}")
 }
 
+/// A token (OIDC, a container agent's) is a few KiB; far more is not one.
+const MAX_TOKEN: u64 = 1 << 20;
+
+/// The token in the file at `path`, trimmed, read afresh (platforms rotate them); why not, in
+/// words that follow "the ... token file X": "does not exist", "is empty", ...
+pub fn read_token_file(path: &str) -> Result<Secret<String>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".to_owned(),
+        _ => format!("cannot be opened ({e})"),
+    })?;
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(8 * 1024));
+    file.take(MAX_TOKEN + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot be read ({e})"))?;
+    if buf.len() as u64 > MAX_TOKEN {
+        return Err("is larger than 1 MiB, far more than a token".into());
+    }
+    let text = std::str::from_utf8(&buf).map_err(|_| "does not hold text".to_owned())?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err("is empty".into());
+    }
+    if token.as_bytes().contains(&0) {
+        return Err("holds a NUL byte".into());
+    }
+    Ok(Secret::from(token))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,10 +20,9 @@ pub struct Plan {
     /// `steps[0]` is the base (it needs no credentials to run); each later step signs with the
     /// credentials of the one before it, and the last one yields the answer.
     pub steps: Vec<Step>,
-    /// The region handed out with the credentials: the chain's, when one of its profiles has one.
+    /// The region handed out with the credentials, and the one STS is called in and keyed by:
+    /// the chain's (the profile asked for first), else the environment's.
     pub region: Option<String>,
-    /// The region STS is called in and keyed by: the chain's, else the environment's.
-    pub sts_region: Option<String>,
     /// `aws_account_id` of a static-keys profile, when the credentials carry no ARN.
     pub account_id: Option<String>,
 }
@@ -338,13 +337,11 @@ pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan>
     };
     hops.reverse();
     for hop in &mut hops {
-        hop.endpoint_url = sts_endpoint(profiles, &hop.profile, env)?;
-        hop.variant = sts_variant(profiles, &hop.profile, env)?;
+        (hop.endpoint_url, hop.variant) = sts_settings(profiles, &hop.profile, env)?;
     }
     let mut base = base;
     if let Step::WebIdentity(w) = &mut base {
-        w.endpoint_url = sts_endpoint(profiles, &w.profile, env)?;
-        w.variant = sts_variant(profiles, &w.profile, env)?;
+        (w.endpoint_url, w.variant) = sts_settings(profiles, &w.profile, env)?;
     }
 
     // Only long-term keys handed out as they are lack an ARN to take the account from.
@@ -363,8 +360,7 @@ pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan>
     Ok(Plan {
         profile: top.name().to_owned(),
         steps,
-        sts_region: region.clone().or_else(|| env.region.clone()),
-        region,
+        region: region.or_else(|| env.region.clone()),
         account_id,
     })
 }
@@ -497,10 +493,20 @@ fn examine(
 /// `AWS_ENDPOINT_URL`, the `sts` `endpoint_url` of the `[services NAME]` section the profile
 /// names with `services = NAME`, the profile's own `endpoint_url`. None at all (the regional
 /// endpoint) when `ignore_configured_endpoint_urls` is true in the environment or the profile.
-fn sts_endpoint(profiles: &Profiles, profile: &str, env: &EnvInputs) -> Result<Option<String>> {
+///
+/// With it, FIPS and dual-stack: the environment's setting, else the profile's.
+fn sts_settings(
+    profiles: &Profiles,
+    profile: &str,
+    env: &EnvInputs,
+) -> Result<(Option<String>, StsVariant)> {
     let Some(p) = profiles.get(profile) else {
-        return Ok(env.sts_endpoint(None));
+        return Ok((env.sts_endpoint(None), StsVariant::default()));
     };
+    Ok((sts_endpoint(profiles, &p, env)?, sts_variant(&p, env)?))
+}
+
+fn sts_endpoint(profiles: &Profiles, p: &Profile, env: &EnvInputs) -> Result<Option<String>> {
     if p.get("ignore_configured_endpoint_urls")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     {
@@ -512,7 +518,7 @@ fn sts_endpoint(profiles: &Profiles, profile: &str, env: &EnvInputs) -> Result<O
             .services(name)
             .ok_or_else(|| {
                 invalid(
-                    &p,
+                    p,
                     &format!("`services = {name}` names no `[services {name}]` section"),
                     "add the section to the config file, or remove `services`",
                 )
@@ -523,20 +529,18 @@ fn sts_endpoint(profiles: &Profiles, profile: &str, env: &EnvInputs) -> Result<O
     Ok(env.sts_endpoint(configured.as_deref()))
 }
 
-/// FIPS and dual-stack for a step of `profile`: the environment's setting, else the profile's.
-fn sts_variant(profiles: &Profiles, profile: &str, env: &EnvInputs) -> Result<StsVariant> {
-    let p = profiles.get(profile);
+fn sts_variant(p: &Profile, env: &EnvInputs) -> Result<StsVariant> {
     let flag = |env_value: &Option<String>, key: &str| -> Result<bool> {
-        let (raw, from) = match (env_value, p.as_ref().and_then(|p| p.get(key))) {
-            (Some(v), _) => (v.as_str(), None),
-            (None, Some(v)) => (v, p.as_ref()),
+        let raw = match (env_value, p.get(key)) {
+            (Some(v), _) => v.as_str(),
+            (None, Some(v)) => v,
             (None, None) => return Ok(false),
         };
         match raw.to_ascii_lowercase().as_str() {
             "true" => Ok(true),
             "false" => Ok(false),
             _ => Err(ProfileError::Invalid {
-                profile: from.map_or(profile, |p| p.name()).to_owned(),
+                profile: p.name().to_owned(),
                 message: format!("`{key} = {raw}` is not `true` or `false`"),
                 help: format!("write `{key} = true` or `false` (or fix its environment variable)"),
             }),

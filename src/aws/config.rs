@@ -129,10 +129,10 @@ impl Services {
     /// `endpoint_url` under `sts =`, as the SDKs read a services section.
     pub fn sts_endpoint_url(&self) -> Option<String> {
         let block = self.keys.get("sts")?;
+        // Its sub-properties are kept as the value's lines, read as any property is.
         block.lines().find_map(|line| {
-            let (k, v) = line.split_once('=')?;
-            (trim_ws(k).eq_ignore_ascii_case("endpoint_url") && !trim_ws(v).is_empty())
-                .then(|| trim_ws(v).to_owned())
+            let (k, v) = parse_property(line).ok()?;
+            (k.eq_ignore_ascii_case("endpoint_url") && !v.is_empty()).then(|| v.to_owned())
         })
     }
 }

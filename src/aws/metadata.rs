@@ -74,7 +74,10 @@ struct Document {
 pub fn container_credentials(step: &ContainerStep, now: SystemTime) -> Result<Credentials, String> {
     let url = Url::parse(&step.url)?;
     let token = match (&step.token_file, &step.token) {
-        (Some(file), _) => Some(read_token(file)?),
+        (Some(file), _) => Some(
+            crate::secret::read_token_file(file)
+                .map_err(|why| format!("the authorization token file `{file}` {why}"))?,
+        ),
         (None, Some(t)) => Some(t.clone()),
         (None, None) => None,
     };
@@ -118,16 +121,6 @@ fn parse(body: &[u8], now: SystemTime) -> Result<Credentials, String> {
         doc.account_id,
         now,
     )
-}
-
-fn read_token(file: &str) -> Result<Secret<String>, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("the authorization token file `{file}` cannot be read ({e})"))?;
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(format!("the authorization token file `{file}` is empty"));
-    }
-    Ok(Secret::from(t))
 }
 
 /// The IMDS endpoints by `ec2_metadata_service_endpoint_mode`.

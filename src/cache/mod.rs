@@ -470,11 +470,17 @@ impl Cache {
 
     /// Tell the processes waiting for `key`'s lock that this fetch failed, so that they fail
     /// with it instead of each trying again (behind a dead endpoint that costs a timeout each).
-    pub fn record_failure(&self, key: &Key, failure: &SharedFailure) {
+    pub fn record_failure(&self, key: &Key, at: SystemTime, message: String, help: Option<String>) {
         if !self.writable() {
             return;
         }
-        if let Ok(body) = serde_json::to_vec(failure) {
+        let failure = SharedFailure {
+            at_ms: millis(at),
+            pid: std::process::id(),
+            message,
+            help,
+        };
+        if let Ok(body) = serde_json::to_vec(&failure) {
             let _ = atomic::write(&self.dir, &format!("fail-{}.json", key.hash), &body);
         }
     }
@@ -486,8 +492,7 @@ impl Cache {
         }
         let buf = read_private(&self.dir.join(format!("fail-{}.json", key.hash))).ok()??;
         let f: SharedFailure = serde_json::from_slice(&buf).ok()?;
-        let since_ms = since.duration_since(UNIX_EPOCH).ok()?.as_millis() as u64;
-        (f.at_ms >= since_ms).then_some(f)
+        (f.at_ms >= millis(since)).then_some(f)
     }
 
     pub fn remove(&self, key: &Key) -> bool {
@@ -570,6 +575,11 @@ impl Cache {
 /// A hash of an MFA code, so that the code itself is never stored.
 pub fn mfa_code_hash(serial: &str, code: &str) -> String {
     format!("{:032x}", fnv1a_128(format!("{serial}\n{code}").as_bytes()))
+}
+
+fn millis(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// `900`, `900s`, `15m`, `1h`, `12h`.

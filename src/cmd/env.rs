@@ -17,7 +17,7 @@ pub fn run(ctx: &Context, args: EnvArgs) -> Result<Zeroizing<Vec<u8>>> {
     }
     let profile = super::profile_name(ctx, args.profile.as_deref());
     let (session, creds) = super::fetch(ctx, &profile, args.fetch)?;
-    let values = super::session_vars(ctx, &session, &creds);
+    let values = super::session_vars(&session, &creds);
     let vars: Vec<Var<'_>> = values
         .iter()
         .map(|(name, value)| match value {

@@ -119,7 +119,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
         }
         cmd.env(k, v);
     }
-    for (name, value) in super::session_vars(ctx, &session, &creds) {
+    for (name, value) in super::session_vars(&session, &creds) {
         if let Some(value) = value {
             if value.contains('\0') {
                 return Err(refused(

@@ -44,7 +44,7 @@ enum Value {
     SessionToken,
     /// Cleared for long-term keys.
     Expiration,
-    /// The chain's region, else the environment's; not set when neither has one.
+    /// The plan's region (the chain's, else the environment's); not set when neither has one.
     Region,
     Profile,
     /// Always cleared: it would make an SDK pick other credentials.
@@ -74,15 +74,10 @@ pub fn exported_names() -> impl Iterator<Item = &'static str> {
 /// The variables a session sets (`Some`) or clears (`None`), in output order. A region that
 /// neither the chain nor the environment has is left out rather than cleared.
 pub fn session_vars(
-    ctx: &Context,
     session: &Session,
     creds: &Credentials,
 ) -> Vec<(&'static str, Option<Zeroizing<String>>)> {
-    let region = session.region.clone().or_else(|| {
-        ctx.var("AWS_REGION")
-            .or_else(|| ctx.var("AWS_DEFAULT_REGION"))
-            .map(str::to_owned)
-    });
+    let region = &session.region;
     EXPORTED
         .iter()
         .filter(|(_, v)| *v != Value::Region || region.is_some())

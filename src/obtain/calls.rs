@@ -11,7 +11,7 @@ pub(super) fn sts_target(
 ) -> Target {
     Target {
         region: plan
-            .sts_region
+            .region
             .clone()
             .unwrap_or_else(|| "us-east-1".to_owned()),
         endpoint_url,
@@ -26,10 +26,12 @@ pub(super) fn web_identity(
     calls: &dyn StsCalls,
     w: &WebIdentityStep,
 ) -> Result<Issued> {
-    let token = read_token(&w.token_file).map_err(|reason| ProfileError::TokenFile {
-        profile: w.profile.clone(),
-        path: w.token_file.clone(),
-        reason,
+    let token = crate::secret::read_token_file(&w.token_file).map_err(|reason| {
+        ProfileError::TokenFile {
+            profile: w.profile.clone(),
+            path: w.token_file.clone(),
+            reason,
+        }
     })?;
     let target = sts_target(plan, w.endpoint_url.clone(), w.variant);
     ctx.debug(format_args!(
@@ -52,35 +54,6 @@ pub(super) fn web_identity(
             w.duration_seconds,
         )
         .map_err(|f| sts_error(&w.profile, Some(&w.role_arn), &target, f))
-}
-
-/// An OIDC token is a few KiB; far more is not one.
-pub(super) const MAX_TOKEN: u64 = 1 << 20;
-
-/// The token in `path`, trimmed; why not, in words for "the web identity token file X ...".
-pub(super) fn read_token(path: &str) -> std::result::Result<Secret<String>, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".to_owned(),
-        _ => format!("cannot be opened ({e})"),
-    })?;
-    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(8 * 1024));
-    file.take(MAX_TOKEN + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot be read ({e})"))?;
-    if buf.len() as u64 > MAX_TOKEN {
-        return Err("is larger than 1 MiB, far more than a token".into());
-    }
-    let text = std::str::from_utf8(&buf).map_err(|_| "does not hold text".to_owned())?;
-    let token = text.trim();
-    if token.is_empty() {
-        return Err("is empty".into());
-    }
-    if token.as_bytes().contains(&0) {
-        return Err("holds a NUL byte".into());
-    }
-    Ok(Secret::from(token))
 }
 
 /// What STS answered, judged by this machine's clock: the expiry corrected for skew (never

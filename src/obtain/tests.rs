@@ -129,7 +129,7 @@ impl FakeSts {
         };
         Ok(Issued {
             credentials: Credentials {
-                access_key_id: format!("ASIA{n:016}"),
+                access_key_id: format!("ASIA{n}FAKEEXAMPLE"),
                 secret_access_key: Secret::from("fakeSecretAccessKeyEXAMPLE"),
                 session_token: Some(Secret::from("fakeToken")),
                 expiration: Some(SystemTime::now() + Duration::from_secs(3600)),
@@ -242,15 +242,15 @@ fn a_cold_walk_runs_every_step_signed_by_the_one_before() {
             ("GetSessionToken".into(), "AKIAIOSFODNN7EXAMPLE".into()),
             (
                 "AssumeRole arn:aws:iam::111111111111:role/first".into(),
-                "ASIA0000000000000001".into()
+                "ASIA1FAKEEXAMPLE".into()
             ),
             (
                 "AssumeRole arn:aws:iam::222222222222:role/second".into(),
-                "ASIA0000000000000002".into()
+                "ASIA2FAKEEXAMPLE".into()
             ),
         ]
     );
-    assert_eq!(got.credentials.access_key_id, "ASIA0000000000000003");
+    assert_eq!(got.credentials.access_key_id, "ASIA3FAKEEXAMPLE");
     assert_eq!(w.entries().len(), 3);
     assert!(got.entry.is_some());
 }
@@ -282,7 +282,7 @@ fn a_warm_walk_starts_after_the_newest_fresh_step() {
         actions[3],
         (
             "AssumeRole arn:aws:iam::222222222222:role/second".into(),
-            "ASIA0000000000000002".into()
+            "ASIA2FAKEEXAMPLE".into()
         )
     );
 }
@@ -444,7 +444,7 @@ fn web_identity_is_a_cached_base_read_afresh() {
             ),
             (
                 "AssumeRole arn:aws:iam::222222222222:role/up".into(),
-                "ASIA0000000000000001".into()
+                "ASIA1FAKEEXAMPLE".into()
             ),
         ]
     );

@@ -19,13 +19,15 @@ role_arn = arn:aws:iam::222222222222:role/second
 source_profile = hop1
 ";
 
-fn sandbox(extra: &str) -> Sandbox {
+/// A sandbox with `base` (static keys) and the two-hop chain `hop1` -> `hop2`, plus `extra`.
+pub fn sandbox(extra: &str) -> Sandbox {
     let sb = Sandbox::new();
     sb.config(&format!("{}{CHAIN}{extra}", static_profile("base")));
     sb
 }
 
-fn cmd(sb: &Sandbox, fake: &FakeAws) -> Command {
+/// `rolecall` in `sb`, with STS at `fake`.
+pub fn cmd(sb: &Sandbox, fake: &FakeAws) -> Command {
     let mut c = sb.cmd();
     c.env("AWS_ENDPOINT_URL_STS", fake.url());
     c

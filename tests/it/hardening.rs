@@ -1,7 +1,6 @@
 //! Regressions from the adversarial pass (issue 6): the cache directory, the home directory, clock
 //! skew, NUL bytes, chains, STS failures and waiting. Each test is named after the bug it pins.
 
-use crate::cli::static_profile;
 use crate::fake_aws::{FakeAws, Fault};
 use crate::support::{Sandbox, ok_json as ok, output_within};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -9,26 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-const CHAIN: &str = "\
-[profile hop1]
-role_arn = arn:aws:iam::111111111111:role/first
-source_profile = base
-
-[profile hop2]
-role_arn = arn:aws:iam::222222222222:role/second
-source_profile = hop1
-";
+use crate::cache::cmd;
 
 fn sandbox() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.config(&format!("{}{CHAIN}", static_profile("base")));
-    sb
-}
-
-fn cmd(sb: &Sandbox, fake: &FakeAws) -> Command {
-    let mut c = sb.cmd();
-    c.env("AWS_ENDPOINT_URL_STS", fake.url());
-    c
+    crate::cache::sandbox("")
 }
 
 fn run(c: &mut Command) -> Output {

@@ -82,7 +82,7 @@ fn handle(state: &State, req: &Request) -> Response {
     respond(
         200,
         format!(
-            "{{\"RoleArn\":\"arn:aws:iam::123456789012:role/task\",\"AccessKeyId\":\"ASIACONTAINER{n:07}\",\"SecretAccessKey\":\"fakeContainerSecretEXAMPLE\",\"Token\":\"fakeContainerToken{n}\",\"Expiration\":\"{expires}\"}}"
+            "{{\"RoleArn\":\"arn:aws:iam::123456789012:role/task\",\"AccessKeyId\":\"ASIACONTAINER{n}EXAMPLE\",\"SecretAccessKey\":\"fakeContainerSecretEXAMPLE\",\"Token\":\"fakeContainerToken{n}\",\"Expiration\":\"{expires}\"}}"
         ),
     )
 }

@@ -104,7 +104,7 @@ fn handle(state: &State, req: &Request, stop: &Stop) -> Response {
             respond(
                 200,
                 format!(
-                    "{{\"Code\":\"Success\",\"LastUpdated\":\"2026-12-01T00:00:00Z\",\"Type\":\"AWS-HMAC\",\"AccessKeyId\":\"ASIAIMDS{n:012}\",\"SecretAccessKey\":\"fakeImdsSecretEXAMPLE\",\"Token\":\"fakeImdsToken{n}\",\"Expiration\":\"{expires}\"}}"
+                    "{{\"Code\":\"Success\",\"LastUpdated\":\"2026-12-01T00:00:00Z\",\"Type\":\"AWS-HMAC\",\"AccessKeyId\":\"ASIAIMDS{n}EXAMPLE\",\"SecretAccessKey\":\"fakeImdsSecretEXAMPLE\",\"Token\":\"fakeImdsToken{n}\",\"Expiration\":\"{expires}\"}}"
                 ),
             )
         }
