@@ -15,6 +15,8 @@
 //! - **the terminal** (`/dev/tty`) carries prompts, because SDKs capture stdout and stderr of a
 //!   credential process.
 
+#![forbid(unsafe_code)]
+
 // Elsewhere the build would fail anyway, deep in `std::os::unix` and rustix: say why up front.
 #[cfg(not(unix))]
 compile_error!(
@@ -37,17 +39,15 @@ mod resolve;
 mod secret;
 mod shell;
 
-use clap::Parser;
-use cli::{Cli, Command};
+use cli::Command;
 use context::Context;
 use error::Error;
 use std::io::Write;
-use std::process::ExitCode;
 use zeroize::Zeroizing;
 
 /// The whole program: parse, run, write, map to an exit code.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+pub fn main() -> u8 {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() && is_credential_process(std::env::args_os()) => {
             // An SDK folds our stderr into one message: clap's usage block would be noise.
@@ -63,11 +63,11 @@ pub fn main() -> ExitCode {
                 std::io::stderr(),
                 "error: {first} (help: `rolecall credential-process --help`)"
             );
-            return ExitCode::from(2);
+            return 2;
         }
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return if e.use_stderr() { 2 } else { 0 };
         }
     };
     let mut ctx = Context::from_process();
@@ -77,7 +77,7 @@ pub fn main() -> ExitCode {
         Ok(out) => emit(&out),
         Err(e) => {
             report(&e, ctx.one_line_errors);
-            ExitCode::from(e.exit_code())
+            e.exit_code()
         }
     }
 }
@@ -88,11 +88,8 @@ fn run(ctx: &Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
         Command::Env(args) => cmd::env::run(ctx, args),
         Command::Profiles => cmd::profiles::run(ctx),
         Command::Cache(c) => cmd::cache::run(ctx, c),
-        Command::Exec(args) => {
-            // On success exec has replaced this process: `run` returns only its failure.
-            let code = cmd::exec::run(ctx, args)?;
-            std::process::exit(i32::from(code))
-        }
+        // On success exec has replaced this process: only its failure comes back.
+        Command::Exec(args) => match cmd::exec::run(ctx, args)? {},
     }
 }
 
@@ -106,14 +103,14 @@ fn is_credential_process(args: impl Iterator<Item = std::ffi::OsString>) -> bool
 /// The one place that writes stdout. A closed pipe (`| head`) is not an error.
 // Machine output goes out here and nowhere else, so nothing can slip text in among it.
 #[allow(clippy::disallowed_methods)]
-pub fn emit(bytes: &[u8]) -> ExitCode {
+pub fn emit(bytes: &[u8]) -> u8 {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {e}");
-            ExitCode::FAILURE
+            1
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::cli::ExecArgs;
 use crate::context::{ACTIVE_PROFILES_VAR, Context};
 use crate::error::{Error, Result};
+use std::convert::Infallible;
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -78,7 +79,8 @@ impl crate::error::Explain for ExecError {
     }
 }
 
-pub fn run(ctx: &Context, args: ExecArgs) -> Result<u8> {
+/// On success the process has become the command: only a failure comes back.
+pub fn run(ctx: &Context, args: ExecArgs) -> Result<Infallible> {
     if let Some(active) = ctx.var("ROLECALL_PROFILE").filter(|_| !args.nested) {
         return Err(ExecError::Nested {
             active: active.to_owned(),
@@ -155,7 +157,7 @@ fn refused(program: &OsStr, message: String, help: &str) -> Error {
     .into()
 }
 
-fn replace_process(ctx: &Context, mut cmd: Command, program: &OsStr) -> Result<u8> {
+fn replace_process(ctx: &Context, mut cmd: Command, program: &OsStr) -> Result<Infallible> {
     use std::os::unix::process::CommandExt;
     let e = cmd.exec();
     Err(exec_error(ctx, program, &e))

@@ -364,3 +364,28 @@ fn env_help_lists_formats_and_aliases() {
         assert!(help.contains(alias), "{alias} missing:\n{help}");
     }
 }
+
+/// A reader that went away (`rolecall env prod | head -0`) is not an error and no signal: rolecall
+/// ignores SIGPIPE as std's start-up would (it starts without it, `no_main`), so the write fails
+/// with EPIPE, which `emit` takes as done.
+#[test]
+fn a_closed_pipe_on_stdout_is_a_quiet_success() {
+    use std::os::unix::process::ExitStatusExt;
+    let sb = Sandbox::new();
+    sb.config(&static_profile("plain"));
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = sb
+        .cmd()
+        .args(["env", "--format", "bash", "plain"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.signal(), None, "{out:?}");
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

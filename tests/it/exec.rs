@@ -261,3 +261,20 @@ fn make_executable(path: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// rolecall ignores SIGPIPE for itself; the command must start with SIGPIPE at its default (a
+/// `yes | head` pipeline inside relies on it), as after any exec from a shell.
+#[test]
+fn the_command_starts_with_sigpipe_at_its_default() {
+    let sb = sandbox();
+    let out = sb
+        .cmd()
+        .args(["exec", "p", "--", "grep", "^SigIgn:", "/proc/self/status"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mask = u64::from_str_radix(text.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    const SIGPIPE: u32 = 13;
+    assert_eq!(mask & (1 << (SIGPIPE - 1)), 0, "{text}");
+}

@@ -619,3 +619,51 @@ fn credential_process_fails_in_one_short_line() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// rolecall starts without std's runtime (`no_main`, for start-up time), so it must open
+/// `/dev/null` on closed standard descriptors itself, as std does: otherwise the first file it
+/// opens (a lock, a cache entry) becomes fd 2 and `--verbose` lines are written into it.
+#[test]
+fn a_closed_stderr_never_makes_a_lock_or_entry_the_diagnostic_stream() {
+    let fake = FakeAws::start();
+    let sb = sandbox();
+    let base = cmd(&sb, &fake);
+    let mut c = Command::new("sh");
+    c.env_clear()
+        .envs(base.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        // Only stderr closed: the first file opened (the config, then a lock) becomes fd 2.
+        .args(["-c", "exec \"$0\" \"$@\" 2>&-"])
+        .arg(base.get_program())
+        // --verbose: diagnostics go to fd 2 while entries and locks are open.
+        .args(["--verbose", "credential-process", "hop2"]);
+    let out = run(&mut c);
+    let printed = ok(&out);
+    assert!(printed["AccessKeyId"].is_string());
+    assert_eq!(fake.count("AssumeRole"), 2);
+    for entry in std::fs::read_dir(sb.cache_dir()).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_file() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "{} holds more than its own JSON: {text}",
+                path.display()
+            );
+        }
+    }
+    for lock in std::fs::read_dir(sb.cache_dir().join("locks"))
+        .unwrap()
+        .flatten()
+    {
+        // A lock holds its holder's note (`pid N what`), and nothing else.
+        let text = std::fs::read_to_string(lock.path()).unwrap();
+        assert!(
+            text.starts_with("pid ") && !text.contains("rolecall:"),
+            "{text}"
+        );
+    }
+    // And the entries serve the next caller.
+    let hit = ok(&run(cmd(&sb, &fake).args(["credential-process", "hop2"])));
+    assert!(hit["AccessKeyId"].is_string());
+    assert_eq!(fake.count("AssumeRole"), 2);
+}
