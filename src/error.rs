@@ -130,6 +130,23 @@ impl Error {
         }
     }
 
+    /// Whether AWS could not be reached or could not answer (unreachable, timed out, throttled
+    /// past the retries, a 5xx): the kind of failure a still-valid cached entry may ride out.
+    /// Never an answer about the caller (denied, a wrong MFA code, expired or invalid keys).
+    pub fn is_outage(&self) -> bool {
+        match self {
+            Error::Sts(e) => matches!(
+                e.failure,
+                StsFailure::Unreachable
+                    | StsFailure::Timeout
+                    | StsFailure::Throttled
+                    | StsFailure::Unavailable
+            ),
+            Error::Cache(CacheError::Shared { outage, .. }) => *outage,
+            _ => false,
+        }
+    }
+
     /// Whether logging in (IAM Identity Center) would fix it; nothing does yet, and the SSO
     /// base will be its first user.
     #[allow(dead_code)]

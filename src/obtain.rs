@@ -60,39 +60,94 @@ pub fn obtain(
     prompt: &mut dyn Prompt,
 ) -> Result<Obtained> {
     let keys = cache_keys(plan);
-    let entry = keys.last().cloned().flatten().map(|k| k.hash);
+    let last = keys.last().cloned().flatten();
+    let entry = last.as_ref().map(|k| k.hash.clone());
 
-    // Fast path: the newest fresh step, no lock.
+    // Fast path: the newest fresh step, no lock. The last step's entry, when it is fading (valid
+    // but within the serve margin), is kept to ride out an outage with.
     let mut start = 0;
     let mut creds: Option<Credentials> = None;
+    let mut fading: Option<Credentials> = None;
     for (i, key) in keys.iter().enumerate().rev() {
-        if let Some(key) = key
-            && let Lookup::Fresh(c) = cache.read(key, ctx.now())
-        {
-            ctx.debug(format_args!(
-                "cache hit for `{}`: {}",
-                plan.steps[i].describe(),
-                c.masked_key_id()
-            ));
-            start = i + 1;
-            creds = Some(c);
-            break;
+        let Some(key) = key else { continue };
+        match cache.read(key, ctx.now()) {
+            Lookup::Fresh(c) => {
+                ctx.debug(format_args!(
+                    "cache hit for `{}`: {}",
+                    plan.steps[i].describe(),
+                    c.masked_key_id()
+                ));
+                start = i + 1;
+                creds = Some(c);
+                break;
+            }
+            Lookup::Fading(c) if i + 1 == keys.len() => {
+                if let Some(outage) = cache.outage_within(key, ctx.now(), OUTAGE_PAUSE) {
+                    // AWS failed for this step less than a minute ago: do not ask it again yet.
+                    warn_riding(ctx, prompt, plan, &c, &outage.message);
+                    return Ok(Obtained {
+                        credentials: c,
+                        entry,
+                    });
+                }
+                fading = Some(c);
+            }
+            _ => {}
         }
     }
 
     let mut mfa = MfaCodes::new(ctx, opts, cache, &plan.profile, prompt);
-    for (step, key) in plan.steps.iter().zip(&keys).skip(start) {
-        // A base is handed nothing: only a step that signs sees the credentials before it.
-        let source = creds.as_ref().filter(|_| step.signs_with_previous());
-        creds = Some(match key {
-            Some(key) => run_cached(ctx, plan, step, key, source, cache, calls, &mut mfa)?,
-            None => run_step(ctx, plan, step, source, cache, calls, &mut mfa)?.0,
-        });
+    let walked: Result<Credentials> = (|| {
+        for (step, key) in plan.steps.iter().zip(&keys).skip(start) {
+            // A base is handed nothing: only a step that signs sees the credentials before it.
+            let source = creds.as_ref().filter(|_| step.signs_with_previous());
+            creds = Some(match key {
+                Some(key) => run_cached(ctx, plan, step, key, source, cache, calls, &mut mfa)?,
+                None => run_step(ctx, plan, step, source, cache, calls, &mut mfa)?.0,
+            });
+        }
+        Ok(creds.take().expect("a plan has a base step"))
+    })();
+    let credentials = match (walked, fading, &last) {
+        (Ok(c), _, _) => c,
+        // An outage, and the last entry still valid: hand it out rather than fail, and note the
+        // outage so that the next minute of callers do not ask AWS again (an SDK that calls back
+        // on every request would otherwise hammer STS and slow every call).
+        (Err(e), Some(c), Some(key))
+            if e.is_outage() && c.expiration.is_some_and(|x| x > ctx.now()) =>
+        {
+            cache.record_failure(key, ctx.now(), &e);
+            warn_riding(ctx, prompt, plan, &c, &e.to_string());
+            c
+        }
+        (Err(e), _, _) => return Err(e),
+    };
+    Ok(Obtained { credentials, entry })
+}
+
+/// How long after an outage a fading entry is handed out without asking AWS again.
+const OUTAGE_PAUSE: Duration = Duration::from_secs(60);
+
+/// One line, on the terminal when there is one (an SDK hides a credential process's stderr when
+/// it succeeds), else on stderr.
+fn warn_riding(ctx: &Context, prompt: &mut dyn Prompt, plan: &Plan, c: &Credentials, why: &str) {
+    let left = c
+        .expiration
+        .and_then(|x| x.duration_since(ctx.now()).ok())
+        .map_or(0, |d| d.as_secs() / 60);
+    let line = format!(
+        "rolecall: warning: could not refresh `{}` ({why}); using its cached credentials, which expire in {left} min; AWS is asked again after {} s",
+        plan.profile,
+        OUTAGE_PAUSE.as_secs()
+    );
+    if prompt.available() {
+        prompt.say(&line);
+    } else {
+        ctx.warn(format_args!(
+            "{}",
+            line.trim_start_matches("rolecall: warning: ")
+        ));
     }
-    Ok(Obtained {
-        credentials: creds.expect("a plan has a base step"),
-        entry,
-    })
 }
 
 /// One step cached on disk: under its lock, look again (another process may just have fetched
@@ -120,7 +175,7 @@ fn run_cached(
             return Ok(c);
         }
         Lookup::Bad(reason) => cache.set_aside(key, &reason, ctx),
-        Lookup::Stale | Lookup::Missing => {}
+        Lookup::Fading(_) | Lookup::Stale | Lookup::Missing => {}
     }
     if lock.as_ref().is_some_and(|l| l.waited)
         && let Some(f) = cache.failure_since(key, asked_at)
@@ -129,6 +184,7 @@ fn run_cached(
             pid: f.pid,
             message: f.message,
             help: f.help,
+            outage: f.outage,
         }
         .into());
     }
@@ -136,7 +192,7 @@ fn run_cached(
         Ok(v) => v,
         Err(e) => {
             if lock.is_some() && e.is_shared_with_waiters() {
-                cache.record_failure(key, ctx.now(), e.to_string(), e.help());
+                cache.record_failure(key, ctx.now(), &e);
             }
             return Err(e);
         }

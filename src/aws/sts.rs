@@ -389,6 +389,7 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
                 | "ThrottlingException"
                 | "TooManyRequestsException"
                 | "RequestLimitExceeded" => StsFailure::Throttled,
+                _ if service.raw().status().is_server_error() => StsFailure::Unavailable,
                 _ => StsFailure::Service,
             };
             let status = service.raw().status().as_u16();
@@ -475,6 +476,8 @@ pub enum StsFailure {
     Throttled,
     Unreachable,
     Timeout,
+    /// A 5xx without a code we know: STS (or what stands in front of it) is failing.
+    Unavailable,
     Service,
     /// The credentials STS returned are already expired by this machine's clock.
     AlreadyExpired,
@@ -508,6 +511,7 @@ impl std::fmt::Display for StsError {
             StsFailure::Throttled => "throttled after retries",
             StsFailure::Unreachable => "STS endpoint unreachable",
             StsFailure::Timeout => "timed out",
+            StsFailure::Unavailable => "STS error (a server error)",
             StsFailure::Service => "STS error",
             StsFailure::AlreadyExpired => "the credentials it returned have already expired",
         };
@@ -539,6 +543,7 @@ impl crate::error::Explain for StsError {
                 "check the network and `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL` or the profile's `endpoint_url`".into()
             }
             StsFailure::Timeout => "STS did not answer in time: check the network and try again".into(),
+            StsFailure::Unavailable => "STS is failing for now: try again in a minute".into(),
             StsFailure::Service => "try again; if it persists, run with `--verbose`".into(),
             StsFailure::AlreadyExpired => {
                 "check this machine's clock (`date -u`) against the real time".into()

@@ -35,6 +35,8 @@ pub enum CacheError {
         pid: u32,
         message: String,
         help: Option<String>,
+        /// It was an outage (`Error::is_outage`).
+        outage: bool,
     },
 }
 

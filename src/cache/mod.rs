@@ -99,7 +99,10 @@ pub fn fnv1a_128(bytes: &[u8]) -> u128 {
 #[derive(Debug)]
 pub enum Lookup {
     Fresh(Credentials),
-    /// Present and ours, but too close to expiry to hand out.
+    /// Still valid, but within the serve margin: refresh it, and hand it out only if the
+    /// refresh fails for an outage (`Error::is_outage`).
+    Fading(Credentials),
+    /// Present and ours, but expired.
     Stale,
     Missing,
     /// Present but not trustworthy; the reason says why.
@@ -185,6 +188,10 @@ pub struct SharedFailure {
     pub pid: u32,
     pub message: String,
     pub help: Option<String>,
+    /// An outage (`Error::is_outage`): for a minute, the step's fading entry is handed out
+    /// without trying AWS again.
+    #[serde(default)]
+    pub outage: bool,
 }
 
 /// A row of `rolecall cache list`: never a secret.
@@ -279,7 +286,7 @@ impl Cache {
             }
             Ok(Some(entry)) => match parse_rfc3339(&entry.expiration) {
                 None => Lookup::Bad("its expiration is unreadable".into()),
-                Some(exp) if exp.duration_since(now).is_ok_and(|left| left > self.margin) => {
+                Some(exp) if exp > now => {
                     let c = entry.credentials;
                     let creds = Credentials {
                         access_key_id: c.access_key_id,
@@ -289,8 +296,11 @@ impl Cache {
                         account_id: c.account_id,
                     };
                     match creds.check_text() {
-                        Ok(()) => Lookup::Fresh(creds),
                         Err(field) => Lookup::Bad(format!("its `{field}` holds a NUL byte")),
+                        Ok(()) if exp.duration_since(now).is_ok_and(|left| left > self.margin) => {
+                            Lookup::Fresh(creds)
+                        }
+                        Ok(()) => Lookup::Fading(creds),
                     }
                 }
                 Some(_) => Lookup::Stale,
@@ -470,15 +480,16 @@ impl Cache {
 
     /// Tell the processes waiting for `key`'s lock that this fetch failed, so that they fail
     /// with it instead of each trying again (behind a dead endpoint that costs a timeout each).
-    pub fn record_failure(&self, key: &Key, at: SystemTime, message: String, help: Option<String>) {
+    pub fn record_failure(&self, key: &Key, at: SystemTime, error: &Error) {
         if !self.writable() {
             return;
         }
         let failure = SharedFailure {
             at_ms: millis(at),
             pid: std::process::id(),
-            message,
-            help,
+            message: error.to_string(),
+            help: error.help(),
+            outage: error.is_outage(),
         };
         if let Ok(body) = serde_json::to_vec(&failure) {
             let _ = atomic::write(&self.dir, &format!("fail-{}.json", key.hash), &body);
@@ -493,6 +504,19 @@ impl Cache {
         let buf = read_private(&self.dir.join(format!("fail-{}.json", key.hash))).ok()??;
         let f: SharedFailure = serde_json::from_slice(&buf).ok()?;
         (f.at_ms >= millis(since)).then_some(f)
+    }
+
+    /// The outage recorded for `key` less than `pause` before `now`, if any: while it lasts the
+    /// step's fading entry is handed out without asking AWS again.
+    pub fn outage_within(
+        &self,
+        key: &Key,
+        now: SystemTime,
+        pause: Duration,
+    ) -> Option<SharedFailure> {
+        let since = now.checked_sub(pause).unwrap_or(UNIX_EPOCH);
+        self.failure_since(key, since)
+            .filter(|f| f.outage && f.at_ms <= millis(now))
     }
 
     pub fn remove(&self, key: &Key) -> bool {

@@ -15,6 +15,7 @@ mod fake_aws;
 mod hardening;
 mod imds;
 mod mfa_tty;
+mod outage;
 mod process;
 mod real_clients;
 mod shells;
