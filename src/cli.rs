@@ -33,6 +33,8 @@ pub enum Command {
     Env(EnvArgs),
     /// Run a command with the credentials in its environment
     Exec(ExecArgs),
+    /// Serve the profile's credentials on 127.0.0.1 for SDKs (container-credentials protocol)
+    Serve(ServeArgs),
     /// List the profile names in the config files
     #[command(name = "profiles")]
     Profiles,
@@ -96,6 +98,10 @@ pub struct ExecArgs {
     /// Run even inside another rolecall session (`ROLECALL_PROFILE` set)
     #[arg(long)]
     pub nested: bool,
+    /// Give the command a local credential server instead of keys, so that SDKs refresh them
+    /// for as long as it runs (rolecall stays as its parent)
+    #[arg(long)]
+    pub server: bool,
     #[command(flatten)]
     pub fetch: FetchArgs,
     /// The profile (default: `AWS_PROFILE`, then `default`)
@@ -103,6 +109,17 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--` (default: `$SHELL`)
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The profile (default: `AWS_PROFILE`, then `default`)
+    pub profile: Option<String>,
+    /// How to print the two variables, any case (default: from `$SHELL`, else sh)
+    #[arg(long, short, value_name = "FORMAT", ignore_case = true)]
+    pub format: Option<Dialect>,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
 }
 
 /// The command line: the hit path's few shapes by hand, everything else by clap.

@@ -37,6 +37,7 @@ mod prompt;
 mod protocol;
 mod resolve;
 mod secret;
+mod server;
 mod shell;
 
 use cli::Command;
@@ -73,7 +74,9 @@ pub fn main() -> u8 {
     let mut ctx = Context::from_process();
     ctx.verbose = cli.verbose;
     ctx.one_line_errors = matches!(cli.command, Command::CredentialProcess(_));
-    match run(&ctx, cli.command) {
+    // For the life of the process: a credential server's threads hold it.
+    let ctx: &'static Context = Box::leak(Box::new(ctx));
+    match run(ctx, cli.command) {
         Ok(out) => emit(&out),
         Err(e) => {
             report(&e, ctx.one_line_errors);
@@ -82,15 +85,24 @@ pub fn main() -> u8 {
     }
 }
 
-fn run(ctx: &Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
+fn run(ctx: &'static Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
     match command {
         Command::CredentialProcess(args) => cmd::credential_process::run(ctx, args),
         Command::Env(args) => cmd::env::run(ctx, args),
         Command::Profiles => cmd::profiles::run(ctx),
         Command::Cache(c) => cmd::cache::run(ctx, c),
+        Command::Exec(args) if args.server => exit(cmd::exec::run_server(ctx, args)?),
         // On success exec has replaced this process: only its failure comes back.
         Command::Exec(args) => match cmd::exec::run(ctx, args)? {},
+        Command::Serve(args) => exit(cmd::serve::run(ctx, args)?),
     }
+}
+
+/// Ends the process with `code` (a command that wrote its own output and ran to the end).
+fn exit(code: u8) -> ! {
+    #[allow(clippy::disallowed_methods)]
+    let _ = std::io::stdout().flush();
+    std::process::exit(i32::from(code))
 }
 
 /// Whether the command line names the `credential-process` subcommand (before clap has parsed it).

@@ -5,11 +5,13 @@
 use crate::cli::ExecArgs;
 use crate::context::{ACTIVE_PROFILES_VAR, Context};
 use crate::error::{Error, Result};
+use crate::server::Server;
 use std::convert::Infallible;
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use zeroize::Zeroizing;
 
 /// Removed from the child's environment before rolecall's own are added: anything that would
 /// make an SDK in the child pick other credentials, and rolecall's internal variables.
@@ -81,15 +83,105 @@ impl crate::error::Explain for ExecError {
 
 /// On success the process has become the command: only a failure comes back.
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<Infallible> {
-    if let Some(active) = ctx.var("ROLECALL_PROFILE").filter(|_| !args.nested) {
-        return Err(ExecError::Nested {
-            active: active.to_owned(),
-        }
-        .into());
-    }
+    refuse_nested(ctx, &args)?;
     let profile = super::profile_name(ctx, args.profile.as_deref());
     let (session, creds) = super::fetch(ctx, &profile, args.fetch)?;
-    let mut argv = args.command.into_iter();
+    let mut set = Vec::new();
+    for (name, value) in super::session_vars(&session, &creds) {
+        if let Some(value) = value {
+            set.push((name, value));
+        }
+    }
+    let (cmd, program) = command(ctx, args.command, &set)?;
+    ctx.debug(format_args!(
+        "running `{}` as profile `{profile}`",
+        program.to_string_lossy()
+    ));
+    replace_process(ctx, cmd, &program)
+}
+
+/// `exec --server`: the command runs as a child with a credential server's two variables and no
+/// keys; rolecall serves it until it ends, forwards the signals a terminal would not have sent
+/// it already, and comes back with its status (its exit code, or its signal re-raised).
+pub fn run_server(ctx: &'static Context, args: ExecArgs) -> Result<u8> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    use signal_hook::iterator::SignalsInfo;
+    use signal_hook::iterator::exfiltrator::WithOrigin;
+    use signal_hook::low_level::siginfo::Cause;
+    use std::os::unix::process::ExitStatusExt;
+
+    refuse_nested(ctx, &args)?;
+    let profile = super::profile_name(ctx, args.profile.as_deref());
+    // Once up front: a bad profile or an MFA prompt comes before the command starts.
+    let (session, _) = super::fetch(ctx, &profile, args.fetch)?;
+    let server = Server::bind()?;
+    let url = Zeroizing::new(server.url());
+    let token = Zeroizing::new(server.token().to_owned());
+    let mut set = super::session_vars_without_keys(&session);
+    set.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI", url));
+    set.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN", token));
+    let (mut cmd, program) = command(ctx, args.command, &set)?;
+    // Before the child exists, so that no signal meant for it is lost.
+    let forwarded = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
+    let mut signals = SignalsInfo::<WithOrigin>::new(forwarded).map_err(|e| Error::Io {
+        what: "cannot install signal handlers".into(),
+        source: e,
+    })?;
+    ctx.debug(format_args!(
+        "running `{}` as profile `{profile}` with a credential server on {}",
+        program.to_string_lossy(),
+        server.url()
+    ));
+    let mut child = cmd.spawn().map_err(|e| exec_error(ctx, &program, &e))?;
+    server.spawn(ctx, profile);
+    let pid = rustix::process::Pid::from_child(&child);
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            // A terminal's ^C or ^\ reached the child's process group already: sent again,
+            // the child would see it twice.
+            if signal.cause == Cause::Kernel {
+                continue;
+            }
+            if let Some(s) = rustix::process::Signal::from_named_raw(signal.signal) {
+                let _ = rustix::process::kill_process(pid, s);
+            }
+        }
+    });
+    let status = child.wait().map_err(|e| Error::Io {
+        what: format!("cannot wait for `{}`", program.to_string_lossy()),
+        source: e,
+    })?;
+    if let Some(code) = status.code() {
+        return Ok(u8::try_from(code & 0xff).unwrap_or(1));
+    }
+    let signal = status.signal().unwrap_or(libc_sigkill());
+    // Die the way the child died, so that a shell sees the same thing.
+    let _ = signal_hook::low_level::emulate_default_handler(signal);
+    Ok(u8::try_from(128 + signal).unwrap_or(255))
+}
+
+fn libc_sigkill() -> i32 {
+    9
+}
+
+fn refuse_nested(ctx: &Context, args: &ExecArgs) -> Result<()> {
+    match ctx.var("ROLECALL_PROFILE").filter(|_| !args.nested) {
+        Some(active) => Err(ExecError::Nested {
+            active: active.to_owned(),
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// The command (default `$SHELL`, else `/bin/sh`) with the environment scrubbed of stale AWS
+/// variables and `set` added, and its program name.
+fn command(
+    ctx: &Context,
+    command: Vec<OsString>,
+    set: &[(&str, Zeroizing<String>)],
+) -> Result<(Command, OsString)> {
+    let mut argv = command.into_iter();
     let program: OsString = argv.next().unwrap_or_else(|| {
         ctx.var("SHELL")
             .map(OsString::from)
@@ -121,23 +213,17 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<Infallible> {
         }
         cmd.env(k, v);
     }
-    for (name, value) in super::session_vars(&session, &creds) {
-        if let Some(value) = value {
-            if value.contains('\0') {
-                return Err(refused(
-                    &program,
-                    format!("the value rolecall would set for `{name}` holds a NUL byte"),
-                    "it came from the profile's credentials or config: fix the `credential_process` output or the config value",
-                ));
-            }
-            cmd.env(name, value.as_str());
+    for (name, value) in set {
+        if value.contains('\0') {
+            return Err(refused(
+                &program,
+                format!("the value rolecall would set for `{name}` holds a NUL byte"),
+                "it came from the profile's credentials or config: fix the `credential_process` output or the config value",
+            ));
         }
+        cmd.env(name, value.as_str());
     }
-    ctx.debug(format_args!(
-        "running `{}` as profile `{profile}`",
-        program.to_string_lossy()
-    ));
-    replace_process(ctx, cmd, &program)
+    Ok((cmd, program))
 }
 
 const NUL_HELP: &str = "a program's arguments cannot hold NUL bytes";

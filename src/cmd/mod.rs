@@ -6,6 +6,7 @@ pub mod credential_process;
 pub mod env;
 pub mod exec;
 pub mod profiles;
+pub mod serve;
 
 use crate::cli::FetchArgs;
 use crate::context::Context;
@@ -69,6 +70,22 @@ const EXPORTED: &[(&str, Value)] = &[
 /// The names of every variable a session sets or clears.
 pub fn exported_names() -> impl Iterator<Item = &'static str> {
     EXPORTED.iter().map(|(name, _)| *name)
+}
+
+/// What a credential server's child is given besides the server's two variables: the region
+/// and the profile name, never keys (the exported key variables are scrubbed from it).
+pub fn session_vars_without_keys(session: &Session) -> Vec<(&'static str, Zeroizing<String>)> {
+    EXPORTED
+        .iter()
+        .filter_map(|(name, v)| {
+            let value = match v {
+                Value::Region => session.region.clone()?,
+                Value::Profile => session.profile.clone(),
+                _ => return None,
+            };
+            Some((*name, Zeroizing::new(value)))
+        })
+        .collect()
 }
 
 /// The variables a session sets (`Some`) or clears (`None`), in output order. A region that

@@ -18,6 +18,7 @@ mod mfa_tty;
 mod outage;
 mod process;
 mod real_clients;
+mod server;
 mod shells;
 mod sts;
 mod support;

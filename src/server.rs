@@ -1,0 +1,264 @@
+//! A local credential server: the container-credentials endpoint every SDK and the AWS CLI
+//! already know (`AWS_CONTAINER_CREDENTIALS_FULL_URI` + `AWS_CONTAINER_AUTHORIZATION_TOKEN`), on
+//! 127.0.0.1, answering from one [`Resolver`] for the life of the process. A child that outlives
+//! one set of credentials then refreshes them itself, from the cache and through the same
+//! single-flight walk as every other command.
+//!
+//! The rules: loopback only (bound to 127.0.0.1, and the peer is checked again), one path, `GET`
+//! only, a random 256-bit token compared in constant time (missing: 401, wrong: 403, and nothing
+//! else is said), small bounded requests with a read deadline, one thread per connection.
+
+use crate::context::Context;
+use crate::credentials::Credentials;
+use crate::error::{Error, Result};
+use crate::resolve::{Request, Resolver};
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Mutex;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// The one path served.
+const PATH: &str = "/rolecall/credentials";
+/// A request's line and headers; an SDK's is about 200 bytes.
+const MAX_REQUEST: usize = 8 * 1024;
+const READ_DEADLINE: Duration = Duration::from_secs(5);
+
+/// A bound, not yet serving, credential endpoint.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    token: Zeroizing<String>,
+}
+
+impl Server {
+    /// Bind 127.0.0.1 on a port the system picks, with a fresh token.
+    pub fn bind() -> Result<Server> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| Error::Io {
+            what: "cannot listen on 127.0.0.1 for the credential server".into(),
+            source: e,
+        })?;
+        Ok(Server {
+            listener,
+            token: random_token()?,
+        })
+    }
+
+    /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
+    pub fn url(&self) -> String {
+        let port = self.listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        format!("http://127.0.0.1:{port}{PATH}")
+    }
+
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Serve `profile` for the rest of the process's life, on a thread of its own.
+    pub fn spawn(self, ctx: &'static Context, profile: String) {
+        std::thread::spawn(move || self.serve(ctx, &profile));
+    }
+
+    /// Serve `profile` until the process ends.
+    pub fn serve(self, ctx: &'static Context, profile: &str) {
+        let shared: &'static Shared = Box::leak(Box::new(Shared {
+            ctx,
+            resolver: Mutex::new(Resolver::new(ctx)),
+            profile: profile.to_owned(),
+            token: self.token,
+        }));
+        for stream in self.listener.incoming() {
+            match stream {
+                Ok(stream) => {
+                    std::thread::spawn(move || shared.answer(stream));
+                }
+                Err(e) => {
+                    ctx.warn(format_args!("credential server: {e}"));
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    ctx: &'static Context,
+    /// One resolve at a time: concurrent requests during a refresh wait here and are answered
+    /// from the entry the first one wrote (one STS call per step, as across processes).
+    resolver: Mutex<Resolver<'static>>,
+    profile: String,
+    token: Zeroizing<String>,
+}
+
+impl Shared {
+    fn answer(&self, mut stream: TcpStream) {
+        let reply = match stream.peer_addr() {
+            Ok(SocketAddr::V4(a)) if a.ip().is_loopback() => self.reply(&mut stream),
+            // Bound to 127.0.0.1, so nothing else arrives; if it did, it gets nothing.
+            _ => {
+                let _ = stream.shutdown(Shutdown::Both);
+                return;
+            }
+        };
+        let _ = stream.write_all(&reply);
+        let _ = stream.flush();
+        let _ = stream.shutdown(Shutdown::Write);
+    }
+
+    fn reply(&self, stream: &mut TcpStream) -> Zeroizing<Vec<u8>> {
+        let Some(head) = read_head(stream) else {
+            return response(400, "Bad Request", br#"{"message":"malformed request"}"#);
+        };
+        let mut lines = head.split("\r\n");
+        let mut first = lines.next().unwrap_or_default().split(' ');
+        let (method, target) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
+        let path = target.split('?').next().unwrap_or("");
+        if path != PATH {
+            return response(404, "Not Found", br#"{"message":"not found"}"#);
+        }
+        if method != "GET" {
+            return response(
+                405,
+                "Method Not Allowed",
+                br#"{"message":"only GET is served"}"#,
+            );
+        }
+        let auth = lines.find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.trim()
+                .eq_ignore_ascii_case("authorization")
+                .then(|| value.trim())
+        });
+        match auth {
+            None => return response(401, "Unauthorized", b"{}"),
+            Some(given) if !same(given.as_bytes(), self.token.as_bytes()) => {
+                return response(403, "Forbidden", b"{}");
+            }
+            Some(_) => {}
+        }
+        let resolved = {
+            let resolver = self.resolver.lock().unwrap_or_else(|e| e.into_inner());
+            resolver.credentials(&Request {
+                profile: self.profile.clone(),
+                ..Request::default()
+            })
+        };
+        match resolved {
+            Ok((_, creds)) => response(200, "OK", &container_json(&creds)),
+            Err(e) => {
+                // The child's SDK shows the body in its error; the person sees it here.
+                self.ctx.warn(format_args!(
+                    "credential server: cannot refresh profile `{}`: {e}",
+                    self.profile
+                ));
+                let body = serde_json::json!({
+                    "code": "RolecallError",
+                    "message": format!("rolecall cannot refresh profile `{}`: {e}", self.profile),
+                });
+                response(500, "Internal Server Error", body.to_string().as_bytes())
+            }
+        }
+    }
+}
+
+/// The request line and headers (the body, if any, is ignored), within the size cap and the
+/// read deadline.
+fn read_head(stream: &mut TcpStream) -> Option<String> {
+    stream.set_read_timeout(Some(READ_DEADLINE)).ok()?;
+    let mut buf = Vec::with_capacity(512);
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 || buf.len() + n > MAX_REQUEST {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8(buf).ok()
+}
+
+fn response(status: u16, reason: &str, body: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(body.len() + 128));
+    out.extend_from_slice(
+        format!(
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(body);
+    out
+}
+
+/// The container-credentials document the SDKs read.
+fn container_json(c: &Credentials) -> Zeroizing<Vec<u8>> {
+    let mut doc = serde_json::Map::new();
+    doc.insert("AccessKeyId".into(), c.access_key_id.clone().into());
+    doc.insert(
+        "SecretAccessKey".into(),
+        c.secret_access_key.expose().clone().into(),
+    );
+    if let Some(t) = &c.session_token {
+        doc.insert("Token".into(), t.expose().clone().into());
+    }
+    if let Some(x) = c.expiration_rfc3339() {
+        doc.insert("Expiration".into(), x.into());
+    }
+    if let Some(a) = &c.account_id {
+        doc.insert("AccountId".into(), a.clone().into());
+    }
+    let value = serde_json::Value::Object(doc);
+    let out = Zeroizing::new(serde_json::to_vec(&value).unwrap_or_default());
+    // The map's strings are copies of secrets: wipe them before they are freed.
+    if let serde_json::Value::Object(mut doc) = value {
+        for (_, v) in doc.iter_mut() {
+            if let serde_json::Value::String(s) = v {
+                zeroize::Zeroize::zeroize(s);
+            }
+        }
+    }
+    out
+}
+
+/// Equal, in time that depends only on the lengths.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// 32 bytes from the kernel, as 64 hex digits.
+fn random_token() -> Result<Zeroizing<String>> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes[..]))
+        .map_err(|e| Error::Io {
+            what: "cannot read /dev/urandom for the credential server's token".into(),
+            source: e,
+        })?;
+    let mut token = Zeroizing::new(String::with_capacity(64));
+    for b in bytes.iter() {
+        token.push_str(&format!("{b:02x}"));
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"ab"));
+        assert!(!same(b"", b"a"));
+    }
+
+    #[test]
+    fn tokens_are_fresh_and_long() {
+        let (a, b) = (random_token().unwrap(), random_token().unwrap());
+        assert_eq!(a.len(), 64);
+        assert_ne!(*a, *b);
+    }
+}
