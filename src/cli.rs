@@ -33,6 +33,8 @@ pub enum Command {
     Env(EnvArgs),
     /// Run a command with the credentials in its environment
     Exec(ExecArgs),
+    /// Open the AWS console signed in as the profile (or print the sign-in URL)
+    Console(ConsoleArgs),
     /// Serve the profile's credentials on 127.0.0.1 for SDKs (container-credentials protocol)
     Serve(ServeArgs),
     /// List the profile names in the config files
@@ -109,6 +111,22 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--` (default: `$SHELL`)
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// The profile (default: `AWS_PROFILE`, then `default`)
+    pub profile: Option<String>,
+    /// Where to land: a console path such as `s3/home`, or a full https:// URL (default: the
+    /// console home, in the profile's region)
+    #[arg(long, short, value_name = "PATH_OR_URL")]
+    pub destination: Option<String>,
+    /// Print the sign-in URL instead of opening a browser (it signs in whoever has it, for 15
+    /// minutes)
+    #[arg(long)]
+    pub print: bool,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
 }
 
 #[derive(Debug, Args)]

@@ -90,6 +90,7 @@ fn run(ctx: &'static Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Er
         Command::CredentialProcess(args) => cmd::credential_process::run(ctx, args),
         Command::Env(args) => cmd::env::run(ctx, args),
         Command::Profiles => cmd::profiles::run(ctx),
+        Command::Console(args) => cmd::console::run(ctx, args),
         Command::Cache(c) => cmd::cache::run(ctx, c),
         Command::Exec(args) if args.server => exit(cmd::exec::run_server(ctx, args)?),
         // On success exec has replaced this process: only its failure comes back.

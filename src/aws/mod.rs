@@ -7,3 +7,4 @@ pub mod http;
 pub mod metadata;
 pub mod service;
 pub mod sts;
+pub mod web;

@@ -2,6 +2,7 @@
 //! `lib.rs` writes them in one place.
 
 pub mod cache;
+pub mod console;
 pub mod credential_process;
 pub mod env;
 pub mod exec;

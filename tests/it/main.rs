@@ -9,6 +9,7 @@ mod bench;
 mod cache;
 mod cli;
 mod config_hardening;
+mod console;
 mod container;
 mod exec;
 mod fake_aws;

@@ -35,6 +35,7 @@
 #![allow(dead_code)]
 
 mod container;
+mod federation;
 mod http;
 mod imds;
 mod sts;
@@ -42,6 +43,7 @@ mod sts;
 // The fake's whole vocabulary is public, though not every test uses all of it.
 #[allow(unused_imports)]
 pub use container::FakeContainer;
+pub use federation::{FakeFederation, query, signin_token};
 #[allow(unused_imports)]
 pub use http::http_date;
 #[allow(unused_imports)]
