@@ -39,6 +39,16 @@ pub enum Command {
     /// Inspect or clear the credential cache
     #[command(subcommand)]
     Cache(CacheCommand),
+    // The shell plugin and its helpers (src/cmd/init.rs, src/cmd/complete.rs).
+    /// Print the shell plugin: eval "$(rolecall init bash)" adds `rolecall use` and `unuse`
+    Init(InitArgs),
+    /// Set the credentials in this shell (a function of the plugin from `rolecall init`)
+    Use(UseArgs),
+    /// Clear what `rolecall use` set (a function of the plugin from `rolecall init`)
+    Unuse,
+    /// The completion scripts' helper: the profile names the word being completed may be
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +113,51 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--` (default: `$SHELL`)
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The shell to print the plugin for
+    #[arg(value_name = "SHELL", ignore_case = true)]
+    pub shell: InitShell,
+    /// Also define this name for the `rolecall` function (e.g. `--cmd rc`)
+    #[arg(long, value_name = "NAME")]
+    pub cmd: Option<String>,
+    /// Do not refresh the active profile's credentials at the prompt before they expire
+    #[arg(long)]
+    pub no_refresh: bool,
+}
+
+/// The shells `init` writes a plugin for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitShell {
+    Bash,
+    Zsh,
+    /// POSIX sh (also `dash`, `ksh`): no prompt hook, so no auto-refresh
+    #[value(aliases = ["dash", "ksh"])]
+    Sh,
+    Fish,
+    /// Elvish has no clock without a process, so no auto-refresh
+    Elvish,
+    #[value(alias = "nu")]
+    Nushell,
+    #[value(alias = "pwsh")]
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// The profile (default: `AWS_PROFILE`, then `default`)
+    pub profile: Option<String>,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The words after `rolecall`, the last one being the word completed
+    #[arg(last = true)]
+    pub words: Vec<String>,
 }
 
 /// The `--format` values. The canonical names are `Dialect::name`; the

@@ -13,6 +13,7 @@ pub use crate::aws::metadata::MetadataError;
 pub use crate::aws::sts::{StsError, StsFailure};
 pub use crate::cache::{CacheError, DirRole};
 pub use crate::cmd::exec::ExecError;
+pub use crate::cmd::init::InitError;
 pub use crate::mfa::MfaError;
 pub use crate::process::SourceError;
 
@@ -34,6 +35,7 @@ pub enum Error {
     Cache(CacheError),
     Exec(ExecError),
     Metadata(MetadataError),
+    Init(InitError),
     /// rolecall reached itself again for a profile it is resolving.
     Recursion {
         active: Vec<String>,
@@ -73,6 +75,7 @@ from_area!(
     CacheError => Cache,
     ExecError => Exec,
     MetadataError => Metadata,
+    InitError => Init,
 );
 
 impl Error {
@@ -86,6 +89,7 @@ impl Error {
             Error::Cache(e) => e,
             Error::Exec(e) => e,
             Error::Metadata(e) => e,
+            Error::Init(e) => e,
             Error::Recursion { .. }
             | Error::Setting { .. }
             | Error::NoHome { .. }
@@ -170,6 +174,7 @@ impl std::error::Error for Error {
             Error::Cache(e) => e.source(),
             Error::Exec(e) => e.source(),
             Error::Metadata(e) => e.source(),
+            Error::Init(e) => e.source(),
             Error::Io { source, .. } => Some(source),
             Error::Recursion { .. } | Error::Setting { .. } | Error::NoHome { .. } => None,
         }

@@ -88,6 +88,10 @@ fn run(ctx: &Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
         Command::Env(args) => cmd::env::run(ctx, args),
         Command::Profiles => cmd::profiles::run(ctx),
         Command::Cache(c) => cmd::cache::run(ctx, c),
+        Command::Init(args) => cmd::init::run(ctx, args),
+        Command::Use(_) => cmd::init::needs_plugin("use"),
+        Command::Unuse => cmd::init::needs_plugin("unuse"),
+        Command::Complete(args) => cmd::complete::run(ctx, args),
         Command::Exec(args) => {
             // On success exec has replaced this process: `run` returns only its failure.
             let code = cmd::exec::run(ctx, args)?;

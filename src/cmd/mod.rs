@@ -2,9 +2,11 @@
 //! `lib.rs` writes them in one place.
 
 pub mod cache;
+pub mod complete;
 pub mod credential_process;
 pub mod env;
 pub mod exec;
+pub mod init;
 pub mod profiles;
 
 use crate::cli::FetchArgs;

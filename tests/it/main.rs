@@ -14,6 +14,7 @@ mod exec;
 mod fake_aws;
 mod hardening;
 mod imds;
+mod init;
 mod mfa_tty;
 mod process;
 mod real_clients;
