@@ -28,6 +28,8 @@ mod cmd;
 mod context;
 mod credentials;
 mod error;
+#[cfg(test)]
+mod generated;
 mod mfa;
 mod obtain;
 mod process;

@@ -8,6 +8,7 @@
 mod bench;
 mod cache;
 mod cli;
+mod completions;
 mod config_hardening;
 mod container;
 mod exec;
