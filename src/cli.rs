@@ -41,6 +41,7 @@ pub enum Command {
     Cache(CacheCommand),
     // The shell plugin and its helpers (src/cmd/init.rs, src/cmd/complete.rs).
     /// Print the shell plugin: eval "$(rolecall init bash)" adds `rolecall use` and `unuse`
+    #[command(after_long_help = INIT_LOADING)]
     Init(InitArgs),
     /// Set the credentials in this shell (a function of the plugin from `rolecall init`)
     Use(UseArgs),
@@ -115,6 +116,22 @@ pub struct ExecArgs {
     pub command: Vec<OsString>,
 }
 
+/// How each shell loads the plugin (`init --help`, `man rolecall-init`).
+const INIT_LOADING: &str = "Load it from the shell's startup file:
+  bash        ~/.bashrc          eval \"$(rolecall init bash)\"
+  zsh         ~/.zshrc           eval \"$(rolecall init zsh)\"
+  sh, dash    ~/.profile         eval \"$(rolecall init sh)\"
+  fish        config.fish        rolecall init fish | source
+  elvish      rc.elv             eval (rolecall init elvish | slurp)
+  nushell     config.nu          source ~/.rolecall.nu
+              (after: rolecall init nushell | save -f ~/.rolecall.nu)
+  PowerShell  $PROFILE           Invoke-Expression (& rolecall init powershell | Out-String)
+
+Then `rolecall use PROFILE` sets the profile's credentials in that shell, `rolecall unuse` clears \
+them, and everything else goes to the binary. While a profile is in use, the prompt refreshes \
+its credentials when they are within the serve margin of expiry (`ROLECALL_SERVE_MARGIN` as \
+it was at `init`), starting a process only then; `--no-refresh` turns that off.";
+
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The shell to print the plugin for
@@ -139,8 +156,10 @@ pub enum InitShell {
     Fish,
     /// Elvish has no clock without a process, so no auto-refresh
     Elvish,
+    /// Also `nu`
     #[value(alias = "nu")]
     Nushell,
+    /// Also `pwsh`
     #[value(alias = "pwsh")]
     Powershell,
 }

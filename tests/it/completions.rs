@@ -4,7 +4,7 @@
 //! profile goes, and subcommands elsewhere; `rolecall __complete` on a 5,000-profile config
 //! stays well under 50 ms.
 
-use crate::support::{Sandbox, require, rolecall};
+use crate::support::{Sandbox, require, rolecall, run_ok};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -66,18 +66,12 @@ t 'e'; t 'env prod '
 "#,
         completions("rolecall.bash").display()
     );
-    let out = sb
-        .command("bash")
-        .args(["--norc", "--noprofile", "-c", &script])
-        .env("PATH", &path)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        sb.command("bash")
+            .args(["--norc", "--noprofile", "-c", &script])
+            .env("PATH", &path),
     );
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.lines()
             .next()
@@ -134,17 +128,11 @@ zpty -d z
         dir = completions("").display(),
         out = out_file.display()
     );
-    let out = sb
-        .command("zsh")
-        .args(["-f", "-c", &driver])
-        .env("PATH", &path)
-        .env("ZDOTDIR", sb.home())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        sb.command("zsh")
+            .args(["-f", "-c", &driver])
+            .env("PATH", &path)
+            .env("ZDOTDIR", sb.home()),
     );
     let matches = std::fs::read(&out_file).unwrap_or_default();
     let mut got = lines(&matches);
@@ -163,17 +151,11 @@ fn fish_completes_profiles() {
             "source '{}'; complete -C '{line}'",
             completions("rolecall.fish").display()
         );
-        let out = sb
-            .command("fish")
-            .args(["--no-config", "-c", &script])
-            .env("PATH", &path)
-            .current_dir(sb.home())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = run_ok(
+            sb.command("fish")
+                .args(["--no-config", "-c", &script])
+                .env("PATH", &path)
+                .current_dir(sb.home()),
         );
         lines(&out.stdout)
     };
@@ -209,13 +191,8 @@ fn profile_completion_is_fast_on_5000_profiles() {
     let mut times: Vec<Duration> = (0..21)
         .map(|_| {
             let t = Instant::now();
-            let out = sb
-                .cmd()
-                .args(["__complete", "--", "env", "team-49"])
-                .output()
-                .unwrap();
+            let out = run_ok(sb.cmd().args(["__complete", "--", "env", "team-49"]));
             let e = t.elapsed();
-            assert!(out.status.success());
             assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 100);
             e
         })

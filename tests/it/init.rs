@@ -5,7 +5,7 @@
 
 use crate::cli::{KEY_ID, SECRET, static_profile};
 use crate::shells::{VARS, expected, hostile};
-use crate::support::{Sandbox, require, rolecall};
+use crate::support::{Sandbox, require, rolecall, run_ok};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -53,17 +53,7 @@ impl Fixture {
     /// The plugin for `shell` with `--cmd rc`, its binary replaced by a wrapper that counts
     /// its starts in `bin-starts`.
     fn plugin(&self, shell: &str) -> PathBuf {
-        let out = self
-            .sb
-            .cmd()
-            .args(["init", shell, "--cmd", "rc"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run_ok(self.sb.cmd().args(["init", shell, "--cmd", "rc"]));
         let text = String::from_utf8(out.stdout).unwrap();
         let real = rolecall();
         let real = real.to_str().unwrap();

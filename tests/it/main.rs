@@ -17,6 +17,7 @@ mod hardening;
 mod imds;
 mod init;
 mod mfa_tty;
+mod packaging;
 mod process;
 mod real_clients;
 mod shells;
