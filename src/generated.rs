@@ -120,7 +120,7 @@ complete -c rolecall -f -n 'test -n "$(__fish_rolecall_profiles)"' -a '(__fish_r
 var rolecall-static = $edit:completion:arg-completer[rolecall]
 set edit:completion:arg-completer[rolecall] = {{|@words|
     var names = []
-    try {{ set names = [(e:rolecall __complete -- $@words[1..] 2>/dev/null)] }} catch {{ }}
+    try {{ set names = [(e:rolecall __complete -- (all $words[1..]) 2>/dev/null)] }} catch {{ }}
     if (> (count $names) 0) {{ all $names }} else {{ $rolecall-static $@words }}
 }}
 "#

@@ -1,8 +1,9 @@
 //! The committed completion scripts (`completions/`) in real shells: bash (`complete -p` and the
 //! completion function driven as bash's completion would), zsh (a pseudo-terminal zsh with
-//! `compinit`, a real TAB) and fish (`complete -C`) list the profiles of the config where a
-//! profile goes, and subcommands elsewhere; `rolecall __complete` on a 5,000-profile config
-//! stays well under 50 ms.
+//! `compinit`, a real TAB), fish (`complete -C`) and elvish (its completer, interactive on a
+//! pseudo-terminal) list the profiles of the config where a profile goes, and subcommands
+//! elsewhere; `rolecall __complete` answers on a 5,000-profile config (its speed in the release
+//! build is `scripts/bench`'s to measure; here only a pathological slowdown fails).
 
 use crate::support::{Sandbox, require, rolecall, run_ok};
 use std::path::PathBuf;
@@ -49,8 +50,15 @@ fn bash_completes_profiles() {
     let (sb, path) = sandbox();
     // What bash's programmable completion does on TAB: COMP_* set, the function called with
     // the command, the current word and the previous one.
+    let plugin = sb.home().join("plugin.bash");
+    let init = run_ok(
+        sb.cmd()
+            .args(["init", "bash", "--cmd", "rc", "--no-refresh"]),
+    );
+    std::fs::write(&plugin, init.stdout).unwrap();
     let script = format!(
         r#"source '{}'
+source '{}'
 complete -p rolecall
 t() {{
     COMP_LINE="rolecall $1"; COMP_POINT=${{#COMP_LINE}}
@@ -63,8 +71,12 @@ t() {{
 }}
 t 'env '; t 'env p'; t 'exec --nested '; t 'credential-process '; t 'cache clear '; t 'use '
 t 'e'; t 'env prod '
+COMP_WORDS=(rc env ''); COMP_CWORD=2; COMPREPLY=()
+__rolecall_cmd_complete rc '' env
+echo '[rc env ]'; printf '%s\n' "${{COMPREPLY[@]}}" | sort
 "#,
-        completions("rolecall.bash").display()
+        completions("rolecall.bash").display(),
+        plugin.display()
     );
     let out = run_ok(
         sb.command("bash")
@@ -98,6 +110,11 @@ t 'e'; t 'env prod '
         assert_eq!(section(line), PROFILES, "`rolecall {line}<TAB>`");
     }
     assert_eq!(section("env p"), ["prod", "prod-eu"]);
+    assert_eq!(
+        section("rc env "),
+        PROFILES,
+        "--cmd rc completes as rolecall"
+    );
     assert_eq!(section("e"), ["env", "exec"], "subcommands still complete");
     assert!(
         !section("env prod ").contains(&"dev"),
@@ -204,4 +221,51 @@ fn profile_completion_is_fast_on_5000_profiles() {
         times[20]
     );
     assert!(median < Duration::from_secs(1), "median {median:?}");
+}
+
+/// Elvish's completer exists only in its interactive editor: an interactive elvish on a
+/// pseudo-terminal (`script`) loads the script and calls the completer as a TAB would.
+#[test]
+fn elvish_completes_profiles() {
+    if !require("elvish") || !require("script") {
+        return;
+    }
+    let (sb, path) = sandbox();
+    let input = format!(
+        "eval (slurp < '{}')\n\
+         $edit:completion:arg-completer[rolecall] rolecall env '' | each {{|c| echo CAND:$c }}\n\
+         $edit:completion:arg-completer[rolecall] rolecall e | each {{|c| echo STATIC:$c[stem] }}\n\
+         exit\n",
+        completions("rolecall.elv").display()
+    );
+    let input_file = sb.home().join("input.elv");
+    std::fs::write(&input_file, input).unwrap();
+    let out = run_ok(
+        sb.command("script")
+            .args(["-qfec", "elvish -norc", "/dev/null"])
+            .env("PATH", &path)
+            .env("TERM", "dumb")
+            .stdin(std::fs::File::open(&input_file).unwrap()),
+    );
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let found = |tag: &str| -> Vec<String> {
+        let mut v: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.split(tag).nth(1))
+            .filter(|rest| !rest.starts_with('$'))
+            .map(|rest| rest.trim().to_owned())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    assert_eq!(
+        found("CAND:"),
+        PROFILES,
+        "`rolecall env <TAB>` in elvish:\n{text}"
+    );
+    assert!(
+        found("STATIC:").contains(&"env".to_owned()),
+        "subcommands still complete:\n{text}"
+    );
 }

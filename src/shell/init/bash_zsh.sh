@@ -11,7 +11,7 @@ __rolecall_bin={{bin}}
 # An alias of these names would be expanded in the definitions below.
 \builtin unalias rolecall __rolecall_use __rolecall_unuse __rolecall_parse __rolecall_hook >/dev/null 2>&1
 #{{if cmd}}
-\builtin unalias {{cmd}} >/dev/null 2>&1
+\builtin unalias {{cmd}} __rolecall_cmd_complete >/dev/null 2>&1
 #{{end}}
 
 # Capture first, evaluate only on success: a failure leaves the shell as it was.
@@ -45,6 +45,27 @@ rolecall() {
 {{cmd}}() {
     \rolecall "$@"
 }
+#{{if bash}}
+
+# {{cmd}} completes as rolecall does, once bash-completion has loaded rolecall's completion.
+__rolecall_cmd_complete() {
+    if ! \builtin declare -F _rolecall_profiles >/dev/null \
+            && \builtin declare -F _completion_loader >/dev/null; then
+        \_completion_loader rolecall
+    fi
+    if \builtin declare -F _rolecall_profiles >/dev/null; then
+        \_rolecall_profiles "$@"
+    fi
+}
+\builtin complete -F __rolecall_cmd_complete -o bashdefault -o default {{cmd}}
+#{{end}}
+#{{if zsh}}
+
+# {{cmd}} completes as rolecall does (once compinit has run).
+if (( ${+functions[compdef]} )); then
+    compdef {{cmd}}=rolecall
+fi
+#{{end}}
 #{{end}}
 #{{if refresh}}
 
