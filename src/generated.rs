@@ -81,26 +81,23 @@ _rolecall_profiles() {{
             )
         }
         Shell::Zsh => {
-            let text = edit(
-                &text,
-                "    _rolecall \"$@\"\nelse\n    compdef _rolecall rolecall",
-                "    _rolecall_profiles \"$@\"\nelse\n    compdef _rolecall_profiles rolecall",
-                1,
-            );
+            // clap's function becomes `_rolecall_static` and `_rolecall` is the wrapper: an
+            // autoloaded `_rolecall` is redefined by its file, so the name zsh calls on every
+            // later TAB must be the wrapper's.
+            let text = edit(&text, "\n_rolecall() {\n", "\n_rolecall_static() {\n", 1);
             let (body, register) = text.split_at(text.rfind("\nif [ \"$funcstack[1]\"").unwrap());
             format!(
                 r#"{body}
 
 # rolecall: {WHY}; everything else as above.
-(( $+functions[_rolecall_profiles] )) ||
-_rolecall_profiles() {{
+_rolecall() {{
     local -a names
     names=(${{(f)"$(command rolecall __complete -- "${{(@)words[2,CURRENT]}}" 2>/dev/null)"}})
     if (( ${{#names}} )); then
         compadd -a names
         return
     fi
-    _rolecall "$@"
+    _rolecall_static "$@"
 }}
 {register}"#
             )

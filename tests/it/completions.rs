@@ -136,9 +136,14 @@ fn zsh_completes_profiles() {
         r#"zmodload zsh/zpty
 zpty z zsh -f -i
 zpty -w z "PS1='> '; fpath=('{dir}' \$fpath); autoload -U compinit; compinit -u -D"
-zpty -w z 'compadd() {{ builtin compadd -O __hits "$@"; print -l -- $__hits >> {out}; builtin compadd "$@"; }}'
+zpty -w z 'compadd() {{ builtin compadd -O __hits "$@"; print -l -- $__hits >> $__out; builtin compadd "$@"; }}'
+zpty -w z '__out={out}; eval "$(rolecall init zsh --cmd rc --no-refresh)"'
 zpty -w z $'rolecall env \t'
 for i in {{1..100}}; do [[ -s {out} ]] && break; sleep 0.1; done
+sleep 0.3
+zpty -w z $'\x15__out={out}.rc'
+zpty -w z $'rc env \t'
+for i in {{1..100}}; do [[ -s {out}.rc ]] && break; sleep 0.1; done
 sleep 0.3
 zpty -d z
 "#,
@@ -155,6 +160,11 @@ zpty -d z
     let mut got = lines(&matches);
     got.dedup();
     assert_eq!(got, PROFILES, "`rolecall env <TAB>` in zsh");
+    // The second TAB, for `--cmd rc`: once autoloaded, `_rolecall` is what its file defined, so
+    // this also pins that the profile hook survives the first TAB.
+    let mut got = lines(&std::fs::read(out_file.with_extension("rc")).unwrap_or_default());
+    got.dedup();
+    assert_eq!(got, PROFILES, "`rc env <TAB>` in zsh (--cmd rc)");
 }
 
 #[test]
