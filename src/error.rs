@@ -1,9 +1,10 @@
 //! The top-level error: one variant per area, each area's error defined in its own module with
 //! its wording and its `help:` beside its variants (`aws::config::ConfigError`,
 //! `aws::chain::ProfileError`, `mfa::MfaError`, `aws::sts::StsError`, `process::SourceError`,
-//! `cache::CacheError`, `cmd::exec::ExecError`), plus the few that belong to no area. Behaviours a
-//! caller must tell apart are methods here, not strings: the exit code, whether waiting
-//! processes share the failure, whether logging in would fix it. Secrets never enter an error.
+//! `cache::CacheError`, `cmd::exec::ExecError`, `cmd::init::InitError`), plus the few that
+//! belong to no area. Behaviours a caller must tell apart are methods here, not strings: the
+//! exit code, whether waiting processes share the failure, whether logging in would fix it.
+//! Secrets never enter an error.
 
 use std::fmt;
 

@@ -470,6 +470,16 @@ fn check_refresh(shell: &str, f: &Fixture, report: &HashMap<String, String>, out
             .unwrap_or_else(|| panic!("{k}: {context}"))
     };
     assert_eq!(get("done"), "1", "{context}");
+    eprintln!(
+        "{shell} auto-refresh: binary starts after `use` {}, after 5 prompts {}, after `use flaky` and 5 prompts {}, after `unuse` and 3 prompts {}; source runs short {} flaky {}; refresh failures reported {}",
+        get("starts_use"),
+        get("starts_hooks"),
+        get("starts_flaky"),
+        get("starts_unuse"),
+        f.process_runs("short"),
+        f.process_runs("flaky"),
+        stderr.matches("rolecall: could not refresh").count()
+    );
     assert_eq!(get("tok_use"), "short-1", "{context}");
     assert_eq!(get("starts_use"), "1", "{context}");
     // The first prompt refreshes (one start, one run of the source); the next four start nothing.
