@@ -86,13 +86,9 @@ impl Fixture {
     fn run(&self, program: &str, args: &[&str], script: &str) -> (HashMap<String, String>, Output) {
         let path = self.sb.home().join("test-script");
         std::fs::write(&path, script).unwrap();
-        let mut cmd = self.sb.command(program);
-        if program == "nu" {
-            // nushell cannot hide, from a `def --env`, a variable it inherited and that was set
-            // since (nushell#13195): `unuse` would leave the sandbox's AWS_REGION behind.
-            cmd.env_remove("AWS_REGION");
-        }
-        let out = cmd
+        let out = self
+            .sb
+            .command(program)
             .args(args)
             .arg(&path)
             .env("TERM", "dumb")
@@ -435,6 +431,7 @@ R stale_profile ($env.AWS_PROFILE? | default "")
 R passthrough (rolecall exec --nested plain -- sh -c 'printf %s "$ROLECALL_PROFILE"')
 rolecall unuse
 R after_unuse ([AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY ROLECALL_PROFILE AWS_REGION] | each {{|n| $env | get -o $n | default "" }} | str join)
+R child_after_unuse (^sh -c 'printf %s "${{AWS_ACCESS_KEY_ID-}}${{AWS_REGION-}}${{ROLECALL_PROFILE-}}"')
 $env.AWS_ACCESS_KEY_ID = "before"; $env.AWS_PROFILE = "before"
 def own-env [] {{ ^env | lines | where {{|l| not ($l starts-with LAST_EXIT_CODE=) }} | str join "\n" }}
 own-env | save -f before.env
@@ -454,6 +451,8 @@ R hostile (status {{ rolecall use '{hostile}' }})
     s.push_str("R hooks ($env.config.hooks.pre_prompt | where {|h| $h == \"__rolecall_hook\" } | length)\nR done 1\n");
     let (report, out) = f.run("nu", &["--no-config-file"], &s);
     f.check("nu", &report, &out);
+    // The sandbox's AWS_REGION was inherited, then set by `use`: gone for children after `unuse`.
+    assert_eq!(report["child_after_unuse"], "", "unuse clears what children see");
     assert_eq!(report["hooks"], "1", "the hook is added once");
 }
 

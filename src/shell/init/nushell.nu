@@ -22,9 +22,12 @@ def --env --wrapped __rolecall_use [--quiet, ...args: string] {
     for name in ($vars | where value == null | get name) { hide-env -i $name }
 }
 
-# The variables `use` sets or clears (rolecall's one list of them).
+# The variables `use` sets or clears (rolecall's one list of them). They are set to null rather
+# than hidden: a command cannot hide a variable nushell inherited and that was set since
+# (nushell#13195), while a null one reaches no child process and reads as absent with `?`.
 def --env __rolecall_unuse [] {
-    for name in [{{names}}] { hide-env -i $name }
+    let present = ([{{names}}] | where {|name| $name in $env })
+    load-env ($present | reduce --fold {} {|name, acc| $acc | insert $name null })
 }
 
 def --env --wrapped rolecall [...args: string] {
