@@ -10,16 +10,16 @@
 const __rolecall_bin = {{bin}}
 
 # Capture first, load only on success: a failing binary raises before anything is loaded. The
-# JSON form is loaded as data, never evaluated; `null` clears a variable.
+# JSON form is loaded as data, never evaluated; its `null` clears a variable (as `unuse` does).
 def --env --wrapped __rolecall_use [--quiet, ...args: string] {
     let json = if $quiet {
         ^$__rolecall_bin env --format json ...$args e> /dev/null
     } else {
         ^$__rolecall_bin env --format json ...$args
     }
-    let vars = ($json | from json | transpose name value)
-    load-env ($vars | where value != null | reduce --fold {} {|it, acc| $acc | insert $it.name $it.value })
-    for name in ($vars | where value == null | get name) { hide-env -i $name }
+    let vars = ($json | from json | transpose name value
+        | where {|it| $it.value != null or $it.name in $env })
+    load-env ($vars | reduce --fold {} {|it, acc| $acc | insert $it.name $it.value })
 }
 
 # The variables `use` sets or clears (rolecall's one list of them). They are set to null rather
