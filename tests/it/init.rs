@@ -272,12 +272,19 @@ fn bash_plugin() {
     if !require("bash") {
         return;
     }
-    let f = Fixture::new();
-    let plugin = f.plugin("bash");
-    let script = posix_script(&f, &plugin, "R hooks \"$PROMPT_COMMAND\"\n");
-    let (report, out) = f.run("bash", &["--norc", "--noprofile"], &script);
-    f.check("bash", &report, &out);
-    assert_eq!(report["hooks"], "__rolecall_hook", "the hook is added once");
+    // As bash starts, then with `set -u` and glob options people set.
+    for options in ["", "set -u\nshopt -s nullglob extglob\n"] {
+        let f = Fixture::new();
+        let plugin = f.plugin("bash");
+        let script = posix_script(&f, &plugin, "R hooks \"$PROMPT_COMMAND\"\n");
+        let (report, out) = f.run(
+            "bash",
+            &["--norc", "--noprofile"],
+            &format!("{options}{script}"),
+        );
+        f.check(&format!("bash {options}"), &report, &out);
+        assert_eq!(report["hooks"], "__rolecall_hook", "the hook is added once");
+    }
 }
 
 #[test]
@@ -285,12 +292,15 @@ fn zsh_plugin() {
     if !require("zsh") {
         return;
     }
-    let f = Fixture::new();
-    let plugin = f.plugin("zsh");
-    let script = posix_script(&f, &plugin, "R hooks \"${precmd_functions[*]}\"\n");
-    let (report, out) = f.run("zsh", &["-f"], &script);
-    f.check("zsh", &report, &out);
-    assert_eq!(report["hooks"], "__rolecall_hook", "the hook is added once");
+    // As zsh starts, then with options people set that change how code parses and runs.
+    for options in ["", "setopt nounset ksh_arrays rc_quotes sh_word_split\n"] {
+        let f = Fixture::new();
+        let plugin = f.plugin("zsh");
+        let script = posix_script(&f, &plugin, "R hooks \"${precmd_functions[*]}\"\n");
+        let (report, out) = f.run("zsh", &["-f"], &format!("{options}{script}"));
+        f.check(&format!("zsh {options}"), &report, &out);
+        assert_eq!(report["hooks"], "__rolecall_hook", "the hook is added once");
+    }
 }
 
 #[test]
@@ -452,7 +462,10 @@ R hostile (status {{ rolecall use '{hostile}' }})
     let (report, out) = f.run("nu", &["--no-config-file"], &s);
     f.check("nu", &report, &out);
     // The sandbox's AWS_REGION was inherited, then set by `use`: gone for children after `unuse`.
-    assert_eq!(report["child_after_unuse"], "", "unuse clears what children see");
+    assert_eq!(
+        report["child_after_unuse"], "",
+        "unuse clears what children see"
+    );
     assert_eq!(report["hooks"], "1", "the hook is added once");
 }
 

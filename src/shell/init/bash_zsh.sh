@@ -128,11 +128,11 @@ if [[ -n ${EPOCHSECONDS-} && ${PROMPT_COMMAND[*]-} != *__rolecall_hook* ]]; then
 fi
 #{{end}}
 #{{if zsh}}
-# zsh/datetime gives EPOCHSECONDS, a clock without a process; precmd_functions holds the hook
-# once however often this is loaded.
+# zsh/datetime gives EPOCHSECONDS, a clock without a process; add-zsh-hook adds the hook once
+# however often this is loaded.
 if \builtin zmodload zsh/datetime 2>/dev/null \
-        && [[ ${precmd_functions[(Ie)__rolecall_hook]} -eq 0 ]]; then
-    precmd_functions+=(__rolecall_hook)
+        && \builtin autoload -Uz add-zsh-hook 2>/dev/null; then
+    \add-zsh-hook precmd __rolecall_hook
 fi
 #{{end}}
 #{{end}}
