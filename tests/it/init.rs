@@ -546,19 +546,15 @@ fn posix_refresh_script(plugin: &Path) -> String {
     s
 }
 
-#[test]
-fn bash_refreshes_once_when_due() {
-    if !require("bash") {
+/// bash and zsh run the same script; each starts as a plain shell would.
+fn posix_refreshes_once_when_due(shell: &str, args: &[&str]) {
+    if !require(shell) {
         return;
     }
     let f = Fixture::new();
-    let plugin = f.plugin("bash");
-    let (report, out) = f.run(
-        "bash",
-        &["--norc", "--noprofile"],
-        &posix_refresh_script(&plugin),
-    );
-    check_refresh("bash", &f, &report, &out);
+    let plugin = f.plugin(shell);
+    let (report, out) = f.run(shell, args, &posix_refresh_script(&plugin));
+    check_refresh(shell, &f, &report, &out);
     assert_eq!(
         report["hook_keeps_status"], "1",
         "the prompt sees the last status"
@@ -566,18 +562,13 @@ fn bash_refreshes_once_when_due() {
 }
 
 #[test]
+fn bash_refreshes_once_when_due() {
+    posix_refreshes_once_when_due("bash", &["--norc", "--noprofile"]);
+}
+
+#[test]
 fn zsh_refreshes_once_when_due() {
-    if !require("zsh") {
-        return;
-    }
-    let f = Fixture::new();
-    let plugin = f.plugin("zsh");
-    let (report, out) = f.run("zsh", &["-f"], &posix_refresh_script(&plugin));
-    check_refresh("zsh", &f, &report, &out);
-    assert_eq!(
-        report["hook_keeps_status"], "1",
-        "the prompt sees the last status"
-    );
+    posix_refreshes_once_when_due("zsh", &["-f"]);
 }
 
 #[test]
