@@ -43,6 +43,17 @@ pub enum Command {
     /// Inspect or clear the credential cache
     #[command(subcommand)]
     Cache(CacheCommand),
+    // The shell plugin and its helpers (src/cmd/init.rs, src/cmd/complete.rs).
+    /// Print the shell plugin: eval "$(rolecall init bash)" adds `rolecall use` and `unuse`
+    #[command(after_long_help = INIT_LOADING)]
+    Init(InitArgs),
+    /// Set the credentials in this shell (a function of the plugin from `rolecall init`)
+    Use(UseArgs),
+    /// Clear what `rolecall use` set (a function of the plugin from `rolecall init`)
+    Unuse,
+    /// The completion scripts' helper: the profile names the word being completed may be
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +140,62 @@ pub struct ConsoleArgs {
     pub fetch: FetchArgs,
 }
 
+/// How each shell loads the plugin (`init --help`, `man rolecall-init`).
+const INIT_LOADING: &str = "Load it from the shell's startup file:
+  bash        ~/.bashrc          eval \"$(rolecall init bash)\"
+  zsh         ~/.zshrc           eval \"$(rolecall init zsh)\"
+  sh, dash    ~/.profile         eval \"$(rolecall init sh)\"
+  fish        config.fish        rolecall init fish | source
+  elvish      rc.elv             eval (rolecall init elvish | slurp)
+  nushell     config.nu          source ~/.rolecall.nu
+              (after: rolecall init nushell | save -f ~/.rolecall.nu)
+  PowerShell  $PROFILE           Invoke-Expression (& rolecall init powershell | Out-String)
+
+Then `rolecall use PROFILE` sets the profile's credentials in that shell, `rolecall unuse` clears \
+them, and everything else goes to the binary. While a profile is in use, the prompt refreshes \
+its credentials when they are within the serve margin of expiry (`ROLECALL_SERVE_MARGIN` as \
+it was at `init`), starting a process only then; `--no-refresh` turns that off.";
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The shell to print the plugin for
+    #[arg(value_name = "SHELL", ignore_case = true)]
+    pub shell: InitShell,
+    /// Also define this name for the `rolecall` function (e.g. `--cmd rc`)
+    #[arg(long, value_name = "NAME")]
+    pub cmd: Option<String>,
+    /// Do not refresh the active profile's credentials at the prompt before they expire
+    #[arg(long)]
+    pub no_refresh: bool,
+}
+
+/// The shells `init` writes a plugin for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitShell {
+    Bash,
+    Zsh,
+    /// POSIX sh (also `dash`, `ksh`): no prompt hook, so no auto-refresh
+    #[value(aliases = ["dash", "ksh"])]
+    Sh,
+    Fish,
+    /// Elvish has no clock without a process, so no auto-refresh
+    Elvish,
+    /// Also `nu`
+    #[value(alias = "nu")]
+    Nushell,
+    /// Also `pwsh`
+    #[value(alias = "pwsh")]
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// The profile (default: `AWS_PROFILE`, then `default`)
+    pub profile: Option<String>,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The profile (default: `AWS_PROFILE`, then `default`)
@@ -205,6 +272,13 @@ fn parse_fast(args: &[OsString]) -> Option<Cli> {
         verbose: false,
         command,
     })
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The words after `rolecall`, the last one being the word completed
+    #[arg(last = true)]
+    pub words: Vec<String>,
 }
 
 /// The `--format` values. The canonical names are `Dialect::name`; the

@@ -1,9 +1,10 @@
 //! The top-level error: one variant per area, each area's error defined in its own module with
 //! its wording and its `help:` beside its variants (`aws::config::ConfigError`,
 //! `aws::chain::ProfileError`, `mfa::MfaError`, `aws::sts::StsError`, `process::SourceError`,
-//! `cache::CacheError`, `cmd::exec::ExecError`), plus the few that belong to no area. Behaviours a
-//! caller must tell apart are methods here, not strings: the exit code, whether waiting
-//! processes share the failure, whether logging in would fix it. Secrets never enter an error.
+//! `cache::CacheError`, `cmd::exec::ExecError`, `cmd::init::InitError`), plus the few that
+//! belong to no area. Behaviours a caller must tell apart are methods here, not strings: the
+//! exit code, whether waiting processes share the failure, whether logging in would fix it.
+//! Secrets never enter an error.
 
 use std::fmt;
 
@@ -14,6 +15,7 @@ pub use crate::aws::sts::{StsError, StsFailure};
 pub use crate::cache::{CacheError, DirRole};
 pub use crate::cmd::console::ConsoleError;
 pub use crate::cmd::exec::ExecError;
+pub use crate::cmd::init::InitError;
 pub use crate::mfa::MfaError;
 pub use crate::process::SourceError;
 
@@ -36,6 +38,7 @@ pub enum Error {
     Exec(ExecError),
     Metadata(MetadataError),
     Console(ConsoleError),
+    Init(InitError),
     /// rolecall reached itself again for a profile it is resolving.
     Recursion {
         active: Vec<String>,
@@ -76,6 +79,7 @@ from_area!(
     ExecError => Exec,
     MetadataError => Metadata,
     ConsoleError => Console,
+    InitError => Init,
 );
 
 impl Error {
@@ -90,6 +94,7 @@ impl Error {
             Error::Exec(e) => e,
             Error::Metadata(e) => e,
             Error::Console(e) => e,
+            Error::Init(e) => e,
             Error::Recursion { .. }
             | Error::Setting { .. }
             | Error::NoHome { .. }
@@ -192,6 +197,7 @@ impl std::error::Error for Error {
             Error::Exec(e) => e.source(),
             Error::Metadata(e) => e.source(),
             Error::Console(e) => e.source(),
+            Error::Init(e) => e.source(),
             Error::Io { source, .. } => Some(source),
             Error::Recursion { .. } | Error::Setting { .. } | Error::NoHome { .. } => None,
         }

@@ -30,6 +30,8 @@ mod cmd;
 mod context;
 mod credentials;
 mod error;
+#[cfg(test)]
+mod generated;
 mod mfa;
 mod obtain;
 mod process;
@@ -96,6 +98,10 @@ fn run(ctx: &'static Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Er
         // On success exec has replaced this process: only its failure comes back.
         Command::Exec(args) => match cmd::exec::run(ctx, args)? {},
         Command::Serve(args) => exit(cmd::serve::run(ctx, args)?),
+        Command::Init(args) => cmd::init::run(ctx, args),
+        Command::Use(_) => cmd::init::needs_plugin("use"),
+        Command::Unuse => cmd::init::needs_plugin("unuse"),
+        Command::Complete(args) => cmd::complete::run(ctx, args),
     }
 }
 

@@ -202,6 +202,29 @@ pub struct Listed {
     pub expiration: Option<SystemTime>,
 }
 
+/// `ROLECALL_SERVE_MARGIN`, else the default: cached credentials are served only with more life
+/// left than this (the shell plugin's refresh hook uses it too).
+pub fn serve_margin(ctx: &Context) -> Result<Duration> {
+    Ok(match ctx.var("ROLECALL_SERVE_MARGIN") {
+        None => DEFAULT_SERVE_MARGIN,
+        Some(raw) => {
+            let m = parse_duration(raw).ok_or_else(|| Error::Setting {
+                name: "ROLECALL_SERVE_MARGIN",
+                message: format!("`{raw}` is not a duration such as `20m` or `1200`"),
+            })?;
+            if m < MIN_SERVE_MARGIN {
+                return Err(Error::Setting {
+                    name: "ROLECALL_SERVE_MARGIN",
+                    message: format!(
+                        "`{raw}` is below the 10-minute floor, under which SDKs refresh on every call"
+                    ),
+                });
+            }
+            m
+        }
+    })
+}
+
 impl Cache {
     /// Where the cache lives and how it behaves, from the environment; touches no file.
     pub fn from_context(ctx: &Context, no_cache: bool) -> Result<Cache> {
@@ -222,24 +245,7 @@ impl Cache {
             Some(run) => Path::new(run).join("rolecall"),
             None => dir.join("locks"),
         };
-        let margin = match ctx.var("ROLECALL_SERVE_MARGIN") {
-            None => DEFAULT_SERVE_MARGIN,
-            Some(raw) => {
-                let m = parse_duration(raw).ok_or_else(|| Error::Setting {
-                    name: "ROLECALL_SERVE_MARGIN",
-                    message: format!("`{raw}` is not a duration such as `20m` or `1200`"),
-                })?;
-                if m < MIN_SERVE_MARGIN {
-                    return Err(Error::Setting {
-                        name: "ROLECALL_SERVE_MARGIN",
-                        message: format!(
-                            "`{raw}` is below the 10-minute floor, under which SDKs refresh on every call"
-                        ),
-                    });
-                }
-                m
-            }
-        };
+        let margin = serve_margin(ctx)?;
         let lock_timeout = match ctx.var("ROLECALL_LOCK_TIMEOUT") {
             None => DEFAULT_LOCK_TIMEOUT,
             Some(raw) => parse_duration(raw).ok_or_else(|| Error::Setting {

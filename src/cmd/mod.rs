@@ -2,10 +2,12 @@
 //! `lib.rs` writes them in one place.
 
 pub mod cache;
+pub mod complete;
 pub mod console;
 pub mod credential_process;
 pub mod env;
 pub mod exec;
+pub mod init;
 pub mod profiles;
 pub mod serve;
 

@@ -34,6 +34,7 @@
 mod dotenv;
 mod elvish;
 mod fish;
+pub mod init;
 mod json;
 mod nushell;
 mod posix;
@@ -104,6 +105,21 @@ impl Dialect {
             _ => None,
         }
     }
+}
+
+/// `value` as one token that `dialect` reads back byte for byte.
+pub fn quoted(dialect: Dialect, value: &str) -> String {
+    let mut s = String::new();
+    match dialect {
+        Dialect::Bash | Dialect::Zsh | Dialect::Sh => posix::Posix::quote(&mut s, value),
+        Dialect::Fish => fish::Fish::quote(&mut s, value),
+        Dialect::PowerShell => powershell::PowerShell::quote(&mut s, value),
+        Dialect::Nushell => nushell::Nushell::quote(&mut s, value),
+        Dialect::Elvish => elvish::Elvish::quote(&mut s, value),
+        Dialect::Dotenv => dotenv::Dotenv::quote(&mut s, value),
+        Dialect::Json => json::Json::quote(&mut s, value),
+    }
+    s
 }
 
 /// One line of output: set a variable or clear it.
@@ -323,27 +339,13 @@ mod tests {
 // Tests look for the real shells on the real `PATH` and read `CI` and `ROLECALL_TEST_VENV`.
 #[allow(clippy::disallowed_methods)]
 mod testkit {
-    use super::{Dialect, Syntax, Var, render};
-    use super::{dotenv, elvish, fish, json, nushell, posix, powershell};
+    use super::{Dialect, Var, render};
     use std::collections::HashMap;
     use std::path::{Path, PathBuf};
     use std::process::{Command, Output, Stdio};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// `value` as `dialect` quotes it.
-    pub(crate) fn quoted(dialect: Dialect, value: &str) -> String {
-        let mut s = String::new();
-        match dialect {
-            Dialect::Bash | Dialect::Zsh | Dialect::Sh => posix::Posix::quote(&mut s, value),
-            Dialect::Fish => fish::Fish::quote(&mut s, value),
-            Dialect::PowerShell => powershell::PowerShell::quote(&mut s, value),
-            Dialect::Nushell => nushell::Nushell::quote(&mut s, value),
-            Dialect::Elvish => elvish::Elvish::quote(&mut s, value),
-            Dialect::Dotenv => dotenv::Dotenv::quote(&mut s, value),
-            Dialect::Json => json::Json::quote(&mut s, value),
-        }
-        s
-    }
+    pub(crate) use super::quoted;
 
     /// Checks a table of `(value, quoted)` pairs, naming the row that differs.
     pub(crate) fn assert_quotes(dialect: Dialect, table: &[(&str, &str)]) {

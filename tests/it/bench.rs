@@ -145,6 +145,31 @@ fn bench_release_binary() {
         peak_rss_kib(&no_cache()),
         peak_rss_kib(&Command::new("/bin/true"))
     );
+    // Profile-name completion (`rolecall env <TAB>`): every name, and the names under a prefix.
+    let complete = |prefix: &str| {
+        let c = large.cmd();
+        let mut r = Command::new(&bin);
+        r.env_clear()
+            .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .args(["__complete", "--", "env", prefix]);
+        r
+    };
+    let t = interleaved_medians(
+        50,
+        &[&|| Command::new("/bin/true"), &|| complete(""), &|| {
+            complete("filler-1")
+        }],
+    );
+    eprintln!(
+        "/bin/true                         median of 50  {:7.3} ms",
+        ms(t[0])
+    );
+    for (what, d) in [("all 5000 names", t[1]), ("prefix `filler-1`", t[2])] {
+        eprintln!(
+            "completion, 5000 profiles, {what} median of 50 {:7.3} ms",
+            ms(d)
+        );
+    }
     let size = std::fs::metadata(&bin).unwrap().len();
     eprintln!(
         "binary size {:.2} MiB ({size} bytes, stripped)",

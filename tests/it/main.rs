@@ -8,6 +8,7 @@
 mod bench;
 mod cache;
 mod cli;
+mod completions;
 mod config_hardening;
 mod console;
 mod container;
@@ -15,8 +16,10 @@ mod exec;
 mod fake_aws;
 mod hardening;
 mod imds;
+mod init;
 mod mfa_tty;
 mod outage;
+mod packaging;
 mod process;
 mod real_clients;
 mod server;

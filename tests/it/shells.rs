@@ -5,7 +5,7 @@ use crate::support::{Sandbox, require};
 use std::path::Path;
 use std::process::Command;
 
-const VARS: &[&str] = &[
+pub(crate) const VARS: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -14,7 +14,7 @@ const VARS: &[&str] = &[
 ];
 
 /// A profile whose every value is hostile; the canary file must never appear.
-fn hostile(sb: &Sandbox) -> (String, std::path::PathBuf) {
+pub(crate) fn hostile(sb: &Sandbox) -> (String, std::path::PathBuf) {
     let canary = sb.home().join("canary");
     let c = canary.display();
     // The profile parser allows only `[A-Za-z0-9_-/.%@:+]` in names: use the odd ones.
@@ -30,7 +30,7 @@ fn hostile(sb: &Sandbox) -> (String, std::path::PathBuf) {
     (profile, canary)
 }
 
-fn expected(sb: &Sandbox, profile: &str) -> serde_json::Value {
+pub(crate) fn expected(sb: &Sandbox, profile: &str) -> serde_json::Value {
     let out = sb
         .cmd()
         .args(["env", profile, "--format", "json"])

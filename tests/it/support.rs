@@ -234,3 +234,18 @@ pub fn run_concurrently(n: usize, make: impl Fn() -> Command) -> Vec<Output> {
         .map(|c| c.wait_with_output().expect("wait"))
         .collect()
 }
+
+/// Runs `cmd` to completion and returns its output; panics with its status and stderr unless it
+/// succeeded.
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
