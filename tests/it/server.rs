@@ -308,6 +308,10 @@ fn boto3_keeps_working_across_two_expiries() {
         \x20   time.sleep(0.5)\n";
     let seen =
         keys_seen_across_refreshes(&fake, &sb, 610, &[&python.to_string_lossy(), "-c", script]);
+    eprintln!(
+        "boto3: {seen} sets of credentials, {} AssumeRole",
+        fake.count("AssumeRole")
+    );
     assert!(seen >= 3, "boto3 saw {seen} sets of credentials");
     assert!(fake.count("AssumeRole") >= 3);
 }
@@ -325,6 +329,10 @@ fn aws_cli_v2_keeps_working_across_two_expiries() {
         aws --endpoint-url \"$STS_URL\" --region eu-west-1 sts get-caller-identity --query Arn --output text >/dev/null || exit 1; \
         sleep 1; done";
     let seen = keys_seen_across_refreshes(&fake, &sb, 610, &["sh", "-c", script]);
+    eprintln!(
+        "AWS CLI v2: {seen} sets of credentials, {} AssumeRole",
+        fake.count("AssumeRole")
+    );
     assert!(seen >= 3, "the AWS CLI v2 saw {seen} sets of credentials");
 }
 
@@ -372,5 +380,9 @@ fn js_sdk_v3_keeps_working_across_an_expiry() {
         );
         signing_keys(&fake)
     };
+    eprintln!(
+        "JS SDK v3: {seen} sets of credentials, {} AssumeRole",
+        fake.count("AssumeRole")
+    );
     assert!(seen >= 2, "the JS SDK saw {seen} sets of credentials");
 }
