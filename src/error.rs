@@ -10,6 +10,7 @@ use std::fmt;
 pub use crate::aws::chain::ProfileError;
 pub use crate::aws::config::ConfigError;
 pub use crate::aws::metadata::MetadataError;
+pub use crate::aws::sso::SsoError;
 pub use crate::aws::sts::{StsError, StsFailure};
 pub use crate::cache::{CacheError, DirRole};
 pub use crate::cmd::exec::ExecError;
@@ -34,6 +35,7 @@ pub enum Error {
     Cache(CacheError),
     Exec(ExecError),
     Metadata(MetadataError),
+    Sso(SsoError),
     /// rolecall reached itself again for a profile it is resolving.
     Recursion {
         active: Vec<String>,
@@ -73,6 +75,7 @@ from_area!(
     CacheError => Cache,
     ExecError => Exec,
     MetadataError => Metadata,
+    SsoError => Sso,
 );
 
 impl Error {
@@ -86,6 +89,7 @@ impl Error {
             Error::Cache(e) => e,
             Error::Exec(e) => e,
             Error::Metadata(e) => e,
+            Error::Sso(e) => e,
             Error::Recursion { .. }
             | Error::Setting { .. }
             | Error::NoHome { .. }
@@ -126,15 +130,19 @@ impl Error {
         match self {
             Error::Sts(e) => e.failure != StsFailure::WrongMfaCode,
             Error::Cache(CacheError::Shared { .. }) => true,
+            Error::Sso(e) => e.is_shared_with_waiters(),
             _ => false,
         }
     }
 
-    /// Whether logging in (IAM Identity Center) would fix it; nothing does yet, and the SSO
-    /// base will be its first user.
+    /// Whether logging in (IAM Identity Center) would fix it: no usable token, or one the
+    /// portal or the OIDC service refused.
     #[allow(dead_code)]
     pub fn needs_login(&self) -> bool {
-        false
+        match self {
+            Error::Sso(e) => e.needs_login(),
+            _ => false,
+        }
     }
 }
 
@@ -170,6 +178,7 @@ impl std::error::Error for Error {
             Error::Cache(e) => e.source(),
             Error::Exec(e) => e.source(),
             Error::Metadata(e) => e.source(),
+            Error::Sso(e) => e.source(),
             Error::Io { source, .. } => Some(source),
             Error::Recursion { .. } | Error::Setting { .. } | Error::NoHome { .. } => None,
         }

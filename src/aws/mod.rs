@@ -6,4 +6,5 @@ pub mod env;
 pub mod http;
 pub mod metadata;
 pub mod service;
+pub mod sso;
 pub mod sts;

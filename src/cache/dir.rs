@@ -27,7 +27,7 @@ pub(super) fn default_cache_dir(ctx: &Context) -> Result<PathBuf> {
 /// Make `dir` ready to hold secrets. A missing directory is created 0700 (parents too), the only
 /// case in which rolecall sets a directory's mode; an existing one must pass [`check_dir`] and
 /// keeps its mode (a shared 1777 directory keeps its sticky bit, a home directory its 0755).
-pub(super) fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
+pub(crate) fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
     let io = |source| Error::Io {
         what: format!("cannot create the {what} {}", dir.display()),
         source,
@@ -56,7 +56,7 @@ pub(super) fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
     }
 }
 
-pub(super) fn check_dir(dir: &Path) -> Result<Presence, String> {
+pub(crate) fn check_dir(dir: &Path) -> Result<Presence, String> {
     // One `stat` decides both whether it is there and whether it is fit: two calls would race
     // with another process creating it in between (one caller then took a fresh directory for
     // a bad one and fetched on its own, breaking single flight).
@@ -85,7 +85,7 @@ pub(super) fn check_dir(dir: &Path) -> Result<Presence, String> {
 
 /// Whether a directory that passed [`check_dir`] exists yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Presence {
+pub(crate) enum Presence {
     Here,
     /// Not yet: every read is a miss until a write creates it.
     Missing,

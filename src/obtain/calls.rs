@@ -23,7 +23,7 @@ pub(super) fn sts_target(
 pub(super) fn web_identity(
     ctx: &Context,
     plan: &Plan,
-    calls: &dyn StsCalls,
+    calls: &dyn AwsCalls,
     w: &WebIdentityStep,
 ) -> Result<Issued> {
     let token = crate::secret::read_token_file(&w.token_file).map_err(|reason| {
@@ -133,7 +133,7 @@ pub(super) fn accept(
 pub(super) fn fetch_step(
     ctx: &Context,
     plan: &Plan,
-    calls: &dyn StsCalls,
+    calls: &dyn AwsCalls,
     source: &Credentials,
     step: &Step,
     mfa: &mut MfaCodes<'_>,
@@ -186,7 +186,8 @@ pub(super) fn fetch_step(
         | Step::Process { .. }
         | Step::WebIdentity(_)
         | Step::Container(_)
-        | Step::InstanceMetadata(_) => unreachable!("a base step signs with nothing"),
+        | Step::InstanceMetadata(_)
+        | Step::Sso(_) => unreachable!("a base step signs with nothing"),
     }
 }
 

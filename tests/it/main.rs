@@ -18,6 +18,7 @@ mod mfa_tty;
 mod process;
 mod real_clients;
 mod shells;
+mod sso;
 mod sts;
 mod support;
 mod web_identity;
