@@ -87,6 +87,10 @@ fn run(ctx: &Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Error> {
         Command::CredentialProcess(args) => cmd::credential_process::run(ctx, args),
         Command::Env(args) => cmd::env::run(ctx, args),
         Command::Profiles => cmd::profiles::run(ctx),
+        Command::Login(args) => cmd::sso::login(ctx, args),
+        Command::Logout(args) => cmd::sso::logout(ctx, args),
+        Command::Status(args) => cmd::sso::status(ctx, args),
+        Command::Sso(cli::SsoCommand::Profiles(args)) => cmd::sso_profiles::run(ctx, args),
         Command::Cache(c) => cmd::cache::run(ctx, c),
         Command::Exec(args) => {
             // On success exec has replaced this process: `run` returns only its failure.

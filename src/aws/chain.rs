@@ -445,7 +445,9 @@ pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan>
     })
 }
 
-/// Where one profile of the chain leads: to a base, or on to its source profile.
+/// Where one profile of the chain leads: to a base, or on to its source profile. Short-lived
+/// (one per profile of a chain), so the size of a step is not worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Next {
     /// A base step.
     Done(Step),
@@ -787,6 +789,40 @@ pub fn sso_step(profiles: &Profiles, p: &Profile, env: &EnvInputs) -> Result<Sso
         account_id,
         role_name,
     })
+}
+
+/// The session of `[sso-session name]` (`rolecall login --sso-session`, `logout`, `sso profiles`).
+pub fn named_sso_session(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<SsoSession> {
+    let s = profiles.sso_session(name).ok_or_else(|| ProfileError::Invalid {
+        profile: name.to_owned(),
+        message: format!("there is no `[sso-session {name}]` in the config file"),
+        help: format!("add `[sso-session {name}]` with `sso_start_url` and `sso_region`, or check the spelling"),
+    })?;
+    sso_session(Some(name), &s, env).map_err(|(key, help)| ProfileError::Invalid {
+        profile: name.to_owned(),
+        message: format!("`[sso-session {name}]` has no `{key}`"),
+        help,
+    })
+}
+
+/// Every session the config names: its `[sso-session]` sections, then the start URLs of legacy
+/// profiles (`logout --all`); a section that cannot be read is left out.
+pub fn all_sso_sessions(profiles: &Profiles, env: &EnvInputs) -> Vec<SsoSession> {
+    let mut out: Vec<SsoSession> = profiles
+        .sso_session_names()
+        .into_iter()
+        .filter_map(|n| named_sso_session(profiles, n, env).ok())
+        .collect();
+    for name in profiles.names() {
+        if let Some(p) = profiles.get(name)
+            && p.get("sso_session").is_none()
+            && let Ok(s) = sso_session(None, &p, env)
+            && !out.contains(&s)
+        {
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// The session `name` (or a legacy profile's own keys, `name` being `None`) from `section`; the

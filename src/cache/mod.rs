@@ -504,6 +504,20 @@ impl Cache {
         (f.at_ms >= millis(since)).then_some(f)
     }
 
+    /// When the entry for `key` expires, whatever its state (`status`); `None` when there is none.
+    pub fn expiry(&self, key: &Key) -> Option<SystemTime> {
+        if !self.readable() {
+            return None;
+        }
+        let entry = self
+            .read_entry(&self.dir.join(key.file_name()))
+            .ok()
+            .flatten()?;
+        (entry.key == key.descriptor)
+            .then(|| parse_rfc3339(&entry.expiration))
+            .flatten()
+    }
+
     /// Remove every entry whose key `matches` (the entries of one SSO session, for `logout`);
     /// how many went.
     pub fn remove_matching(&self, matches: impl Fn(&str) -> bool) -> usize {

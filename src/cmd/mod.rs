@@ -6,6 +6,8 @@ pub mod credential_process;
 pub mod env;
 pub mod exec;
 pub mod profiles;
+pub mod sso;
+pub mod sso_profiles;
 
 use crate::cli::FetchArgs;
 use crate::context::Context;

@@ -65,11 +65,9 @@ pub fn session_token(fake: &FakeSso, left: i64, refreshable: bool) -> serde_json
     if refreshable {
         t["clientId"] = client_id.into();
         t["clientSecret"] = secret.into();
-        t["registrationExpiresAt"] = format!(
-            "{}",
-            iso(at(30 * 86400)).trim_end_matches('Z').to_owned() + "UTC"
-        )
-        .into();
+        // botocore's `%Z` writes `UTC`: read leniently.
+        t["registrationExpiresAt"] =
+            (iso(at(30 * 86400)).trim_end_matches('Z').to_owned() + "UTC").into();
         t["refreshToken"] = refresh.unwrap().into();
     }
     t
@@ -312,4 +310,78 @@ fn an_injected_throttle_on_the_portal_is_retried() {
     fake.fail_next("GetRoleCredentials", SsoFault::throttled());
     ok_json(&credential_process(&sb, &fake, "dev"));
     assert_eq!(fake.count("GetRoleCredentials"), 2);
+}
+
+#[test]
+fn status_shows_the_token_and_each_step_apart() {
+    let fake = FakeSso::start();
+    let sb = Sandbox::new();
+    sb.config(&config());
+    write_token(&sb, CORP_TOKEN, session_token(&fake, 4 * 3600, true));
+    ok_json(&credential_process(&sb, &fake, "dev"));
+    // The AWS CLI's trap: the token dies while the role's credentials are still cached.
+    write_token(&sb, CORP_TOKEN, session_token(&fake, -60, false));
+    let out = output_within(
+        cmd(&sb, &fake).args(["status", "dev"]),
+        Duration::from_secs(30),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = text
+        .lines()
+        .find(|l| l.contains("token of sso session `corp`"))
+        .unwrap();
+    assert!(
+        token.contains("(expired)") && token.contains("not refreshable"),
+        "{text}"
+    );
+    let role = text.lines().find(|l| l.contains("role `Admin`")).unwrap();
+    assert!(role.contains("left)"), "{text}");
+}
+
+#[test]
+fn logout_ends_the_session_and_forgets_its_token_and_credentials() {
+    let fake = FakeSso::start();
+    let sts = FakeAws::start();
+    let sb = Sandbox::new();
+    sb.config(&config());
+    let token = session_token(&fake, 4 * 3600, true);
+    write_token(&sb, CORP_TOKEN, token.clone());
+    for p in ["dev", "up"] {
+        ok_json(&output_within(
+            cmd(&sb, &fake)
+                .env("AWS_ENDPOINT_URL_STS", sts.url())
+                .args(["credential-process", p]),
+            Duration::from_secs(30),
+        ));
+    }
+    let out = output_within(
+        cmd(&sb, &fake).args(["logout", "--sso-session", "corp"]),
+        Duration::from_secs(30),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("ended the session") && text.contains("removed 2 cached credentials"),
+        "{text}"
+    );
+    assert_eq!(fake.count("Logout"), 1);
+    assert!(!sso_cache(&sb).join(CORP_TOKEN).exists());
+    // The portal no longer takes the token; nothing cached serves the profile.
+    let out = credential_process(&sb, &fake, "dev");
+    assert!(!out.status.success());
+    let again = output_within(
+        cmd(&sb, &fake).args(["logout", "--all"]),
+        Duration::from_secs(30),
+    );
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert!(text.contains("sso session `corp`: not signed in"), "{text}");
 }

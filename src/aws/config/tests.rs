@@ -344,7 +344,6 @@ fn sso_sessions_agree_with_aws_config() {
 #[test]
 fn an_sso_profile_repeating_its_sessions_values_is_botocores_not_aws_configs() {
     use aws_config::profile::ProfileFileCredentialsProvider;
-    use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
     use aws_credential_types::provider::ProvideCredentials;
     let config = "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\n\
                   [profile s]\nsso_session = corp\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_account_id = 123456789012\nsso_role_name = Admin\n";
@@ -354,8 +353,8 @@ fn an_sso_profile_repeating_its_sessions_values_is_botocores_not_aws_configs() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config");
     std::fs::write(&path, config).unwrap();
-    let files = ProfileFiles::builder()
-        .with_file(ProfileFileKind::Config, &path)
+    let files = EnvConfigFiles::builder()
+        .with_file(EnvConfigFileKind::Config, &path)
         .build();
     let provider = ProfileFileCredentialsProvider::builder()
         .profile_files(files)
@@ -372,7 +371,7 @@ fn an_sso_profile_repeating_its_sessions_values_is_botocores_not_aws_configs() {
         "{}",
         aws_smithy_types::error::display::DisplayErrorContext(&err)
     );
-    assert!(text.contains("sso_start_url"), "{text}");
+    assert!(text.contains("can only be specified"), "{text}");
 }
 
 /// Section headers, and what botocore 1.44.8 makes of each (`raw_config_parse`, then

@@ -75,17 +75,18 @@ pub fn login(
     Ok(file)
 }
 
-/// PKCE for a session, unless asked otherwise, for a legacy profile (the AWS CLI's rule), or
-/// where no browser on this machine can be reached: over SSH, in a container, on Linux without
-/// a display.
+/// PKCE for a session, unless asked otherwise (`--device-code`), for a legacy profile (the AWS
+/// CLI's rule), or where rolecall would have to open a browser and none can be opened here: over
+/// SSH, in a container, on Linux without a display. `--no-browser` says the user opens the URL
+/// on this machine themselves, as with the AWS CLI's `--no-browser`, so it keeps PKCE.
 fn use_pkce(ctx: &Context, session: &SsoSession, opts: &LoginOptions) -> bool {
     if opts.device_code || session.name.is_none() {
         return false;
     }
-    !headless(ctx)
+    opts.no_browser || !headless(ctx)
 }
 
-pub fn headless(ctx: &Context) -> bool {
+fn headless(ctx: &Context) -> bool {
     let ssh = ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"]
         .iter()
         .any(|v| ctx.var(v).is_some());

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
 
@@ -175,10 +175,6 @@ impl TokenStore {
         Ok(TokenStore {
             dir: ctx.home()?.join(".aws").join("sso").join("cache"),
         })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     pub fn token_path(&self, session: &SsoSession) -> PathBuf {
