@@ -32,7 +32,7 @@ pub fn spawn(sb: &Sandbox, fake: &FakeSso, script: &str, extra: &[(&str, &str)])
 
 fn captured(s: &mut Session, re: &str) -> String {
     let found = s.expect(Regex(re)).unwrap();
-    String::from_utf8_lossy(&found.matches().nth(1).expect("a group")[..]).into_owned()
+    String::from_utf8_lossy(found.matches().nth(1).expect("a group")).into_owned()
 }
 
 #[test]
@@ -201,7 +201,7 @@ fn fifty_callers_that_need_a_login_make_one() {
     s.expect(Regex(r"rolecall: waiting for process \d+"))
         .unwrap();
     let found = s.expect(Regex(r"ok=(\d+) done")).unwrap();
-    let ok: usize = String::from_utf8_lossy(&found.matches().nth(1).unwrap()[..])
+    let ok: usize = String::from_utf8_lossy(found.matches().nth(1).unwrap())
         .parse()
         .unwrap();
     eprintln!(
