@@ -19,6 +19,7 @@ mod process;
 mod real_clients;
 mod shells;
 mod sso;
+mod sso_clients;
 mod sso_login;
 mod sts;
 mod support;
