@@ -211,6 +211,7 @@ fn aws_config_token_provider_child() {
             .build()
             .await;
         let token = provider.provide_token().await.expect("aws-config loads it");
-        println!("token={}", token.token());
+        // The parent reads the child's stderr too.
+        eprintln!("token={}", token.token());
     });
 }
