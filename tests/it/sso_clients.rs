@@ -183,7 +183,8 @@ fn aws_config_loads_a_token_rolecall_wrote() {
         String::from_utf8_lossy(&out.stderr)
     );
     let token = written["accessToken"].as_str().unwrap();
-    assert!(stdout.contains(&format!("token={token}")), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("token={token}")), "{stdout}{stderr}");
 }
 
 #[test]
