@@ -28,8 +28,9 @@ use zeroize::Zeroizing;
 
 /// The key that marks a section this command wrote; its value is the session.
 pub const MARKER: &str = "rolecall_generated";
-/// 20 requests a second at most.
-const MIN_GAP: Duration = Duration::from_millis(50);
+/// 20 requests a second at most, with room for the network's jitter (requests that leave 50 ms
+/// apart may arrive closer).
+const MIN_GAP: Duration = Duration::from_millis(52);
 const MAX_RETRIES: u32 = 8;
 
 pub fn run(ctx: &Context, args: SsoProfilesArgs) -> Result<Zeroizing<Vec<u8>>> {

@@ -21,6 +21,7 @@ mod shells;
 mod sso;
 mod sso_clients;
 mod sso_login;
+mod sso_profiles;
 mod sts;
 mod support;
 mod web_identity;

@@ -184,7 +184,10 @@ fn aws_config_loads_a_token_rolecall_wrote() {
     );
     let token = written["accessToken"].as_str().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("token={token}")), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("token={token}")),
+        "{stdout}{stderr}"
+    );
 }
 
 #[test]
