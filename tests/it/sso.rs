@@ -385,3 +385,22 @@ fn logout_ends_the_session_and_forgets_its_token_and_credentials() {
     let text = String::from_utf8_lossy(&again.stdout);
     assert!(text.contains("sso session `corp`: not signed in"), "{text}");
 }
+
+/// The AWS CLI never refreshes a legacy profile's token; neither does rolecall, even when the
+/// file carries what a refresh would need.
+#[test]
+fn a_legacy_token_is_never_refreshed() {
+    let fake = FakeSso::start();
+    let sb = Sandbox::new();
+    sb.config(&config());
+    let mut t = session_token(&fake, 5 * 60, true);
+    t["startUrl"] = START_URL.into();
+    write_token(&sb, &sha1_name(START_URL), t);
+    ok_json(&credential_process(&sb, &fake, "legacy"));
+    assert_eq!(fake.count("CreateToken"), 0);
+    assert_eq!(
+        fake.count("GetRoleCredentials"),
+        1,
+        "the token still had 5 minutes"
+    );
+}

@@ -70,6 +70,14 @@ fn aws_cli_logs_in_and_rolecall_uses_its_token() {
     );
     assert_eq!(fake.count("StartDeviceAuthorization"), 1);
     assert_eq!(fake.count("GetRoleCredentials"), 1);
+    // rolecall finds the CLI's client registration under the CLI's key and reuses it.
+    rolecall_login(&sb, &fake);
+    assert_eq!(fake.count("StartDeviceAuthorization"), 2);
+    assert_eq!(
+        fake.count("RegisterClient"),
+        1,
+        "the AWS CLI's registration was reused"
+    );
 }
 
 #[test]

@@ -145,6 +145,12 @@ fn pkce_end_to_end_with_the_test_as_the_browser() {
         reg["grantTypes"].to_string().contains("authorization_code"),
         "{reg}"
     );
+    // The directory rolecall created is 0700, the files 0600.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&sso_cache(&sb)), 0o700);
+    assert_eq!(mode(&regs[0].path()), 0o600);
+    assert_eq!(mode(&sso_cache(&sb).join(CORP_TOKEN)), 0o600);
     // A second login reuses the registration.
     let mut s = spawn(&sb, &fake, PKCE, &[("DISPLAY", ":99")]);
     play_browser(&mut s, &sb);
@@ -216,4 +222,25 @@ fn fifty_callers_that_need_a_login_make_one() {
     assert_eq!(fake.count("StartDeviceAuthorization"), 1);
     assert_eq!(fake.count("CreateToken"), 1);
     assert_eq!(fake.count("GetRoleCredentials"), 2, "one per role");
+}
+
+#[test]
+fn device_flow_stops_at_expires_in() {
+    let fake = FakeSso::start();
+    fake.set_device_interval(1);
+    fake.set_device_expires_in(3);
+    fake.approve_after_polls(None);
+    let sb = Sandbox::new();
+    sb.config(&config());
+    let mut s = spawn(
+        &sb,
+        &fake,
+        "\"$ROLECALL\" login --sso-session corp --device-code --no-browser >out 2>err; echo \"rc=$?\"",
+        &[],
+    );
+    s.expect("this code:").unwrap();
+    s.expect("rc=1").unwrap();
+    let err = std::fs::read_to_string(sb.home().join("err")).unwrap();
+    assert!(err.contains("the device code expired after 3 s"), "{err}");
+    assert!(fake.poll_times().len() <= 3, "{:?}", fake.calls());
 }
