@@ -73,11 +73,42 @@ pub fn session_token(fake: &FakeSso, left: i64, refreshable: bool) -> serde_json
     t
 }
 
+/// A fake, and a sandbox with the config and a session token with `left` seconds of life.
+pub fn signed_in(left: i64, refreshable: bool) -> (FakeSso, Sandbox) {
+    let fake = FakeSso::start();
+    let sb = Sandbox::new();
+    sb.config(&config());
+    write_token(&sb, CORP_TOKEN, session_token(&fake, left, refreshable));
+    (fake, sb)
+}
+
+/// The concurrency numbers the issue asks for, as one line.
+pub fn counts(callers: usize, ok: usize, fake: &FakeSso) -> String {
+    format!(
+        "callers {callers}, succeeded {ok}, RegisterClient {}, StartDeviceAuthorization {}, CreateToken {}, GetRoleCredentials {}",
+        fake.count("RegisterClient"),
+        fake.count("StartDeviceAuthorization"),
+        fake.count("CreateToken"),
+        fake.count("GetRoleCredentials")
+    )
+}
+
 pub fn cmd(sb: &Sandbox, fake: &FakeSso) -> Command {
     let mut c = sb.cmd();
     c.env("AWS_ENDPOINT_URL_SSO", fake.url())
         .env("AWS_ENDPOINT_URL_SSO_OIDC", fake.url());
     c
+}
+
+/// What a command that must succeed printed.
+fn stdout_of(c: &mut Command) -> String {
+    let out = output_within(c, Duration::from_secs(30));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn credential_process(sb: &Sandbox, fake: &FakeSso, profile: &str) -> std::process::Output {
@@ -192,10 +223,7 @@ fn an_expiring_token_is_refreshed_silently_keeping_the_refresh_token() {
 
 #[test]
 fn no_usable_token_and_no_terminal_fails_at_once_in_one_line() {
-    let fake = FakeSso::start();
-    let sb = Sandbox::new();
-    sb.config(&config());
-    write_token(&sb, CORP_TOKEN, session_token(&fake, -60, false));
+    let (fake, sb) = signed_in(-60, false);
     let out = credential_process(&sb, &fake, "dev");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -275,10 +303,7 @@ fn a_half_written_token_file_is_taken_as_absent() {
 
 #[test]
 fn fifty_callers_with_an_expired_refreshable_token_make_one_refresh() {
-    let fake = FakeSso::start();
-    let sb = Sandbox::new();
-    sb.config(&config());
-    write_token(&sb, CORP_TOKEN, session_token(&fake, -60, true));
+    let (fake, sb) = signed_in(-60, true);
     let outs = run_concurrently(50, || {
         let mut c = cmd(&sb, &fake);
         c.args(["credential-process", "dev"]);
@@ -288,13 +313,7 @@ fn fifty_callers_with_an_expired_refreshable_token_make_one_refresh() {
     for o in outs.iter().filter(|o| !o.status.success()) {
         eprintln!("{}", String::from_utf8_lossy(&o.stderr));
     }
-    eprintln!(
-        "callers 50, succeeded {ok}, RegisterClient {}, StartDeviceAuthorization {}, CreateToken {}, GetRoleCredentials {}",
-        fake.count("RegisterClient"),
-        fake.count("StartDeviceAuthorization"),
-        fake.count("CreateToken"),
-        fake.count("GetRoleCredentials")
-    );
+    eprintln!("{}", counts(50, ok, &fake));
     assert_eq!(ok, 50);
     assert_eq!(fake.count("CreateToken"), 1);
     assert_eq!(fake.count("RegisterClient"), 0);
@@ -303,10 +322,7 @@ fn fifty_callers_with_an_expired_refreshable_token_make_one_refresh() {
 
 #[test]
 fn an_injected_throttle_on_the_portal_is_retried() {
-    let fake = FakeSso::start();
-    let sb = Sandbox::new();
-    sb.config(&config());
-    write_token(&sb, CORP_TOKEN, session_token(&fake, 4 * 3600, true));
+    let (fake, sb) = signed_in(4 * 3600, true);
     fake.fail_next("GetRoleCredentials", SsoFault::throttled());
     ok_json(&credential_process(&sb, &fake, "dev"));
     assert_eq!(fake.count("GetRoleCredentials"), 2);
@@ -314,23 +330,11 @@ fn an_injected_throttle_on_the_portal_is_retried() {
 
 #[test]
 fn status_shows_the_token_and_each_step_apart() {
-    let fake = FakeSso::start();
-    let sb = Sandbox::new();
-    sb.config(&config());
-    write_token(&sb, CORP_TOKEN, session_token(&fake, 4 * 3600, true));
+    let (fake, sb) = signed_in(4 * 3600, true);
     ok_json(&credential_process(&sb, &fake, "dev"));
     // The AWS CLI's trap: the token dies while the role's credentials are still cached.
     write_token(&sb, CORP_TOKEN, session_token(&fake, -60, false));
-    let out = output_within(
-        cmd(&sb, &fake).args(["status", "dev"]),
-        Duration::from_secs(30),
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = stdout_of(cmd(&sb, &fake).args(["status", "dev"]));
     let token = text
         .lines()
         .find(|l| l.contains("token of sso session `corp`"))
@@ -359,16 +363,7 @@ fn logout_ends_the_session_and_forgets_its_token_and_credentials() {
             Duration::from_secs(30),
         ));
     }
-    let out = output_within(
-        cmd(&sb, &fake).args(["logout", "--sso-session", "corp"]),
-        Duration::from_secs(30),
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = stdout_of(cmd(&sb, &fake).args(["logout", "--sso-session", "corp"]));
     assert!(
         text.contains("ended the session") && text.contains("removed 2 cached credentials"),
         "{text}"

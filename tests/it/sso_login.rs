@@ -44,12 +44,7 @@ fn device_flow_shows_the_code_and_honours_interval_and_slow_down() {
     fake.approve_after_polls(Some(3));
     let sb = Sandbox::new();
     sb.config(&config());
-    let mut s = spawn(
-        &sb,
-        &fake,
-        "\"$ROLECALL\" login --sso-session corp --device-code --no-browser >out 2>err; echo \"rc=$?\"",
-        &[],
-    );
+    let mut s = spawn(&sb, &fake, DEVICE, &[]);
     s.expect("open this URL on any device:").unwrap();
     let url = captured(&mut s, r"\r?\n  (http://\S+)\r?\n");
     let code = captured(&mut s, r"this code:\r?\n  (\S+)\r?\n");
@@ -116,6 +111,8 @@ fn play_browser(s: &mut Session, sb: &Sandbox) -> (u16, String) {
     (status, body)
 }
 
+const DEVICE: &str =
+    "\"$ROLECALL\" login --sso-session corp --device-code --no-browser >out 2>err; echo \"rc=$?\"";
 const PKCE: &str = "\"$ROLECALL\" login dev --no-browser >out 2>err; echo \"rc=$?\"";
 
 #[test]
@@ -210,13 +207,7 @@ fn fifty_callers_that_need_a_login_make_one() {
     let ok: usize = String::from_utf8_lossy(found.matches().nth(1).unwrap())
         .parse()
         .unwrap();
-    eprintln!(
-        "callers 50, succeeded {ok}, RegisterClient {}, StartDeviceAuthorization {}, CreateToken {}, GetRoleCredentials {}",
-        fake.count("RegisterClient"),
-        fake.count("StartDeviceAuthorization"),
-        fake.count("CreateToken"),
-        fake.count("GetRoleCredentials")
-    );
+    eprintln!("{}", crate::sso::counts(50, ok, &fake));
     assert_eq!(ok, 50);
     assert_eq!(fake.count("RegisterClient"), 1);
     assert_eq!(fake.count("StartDeviceAuthorization"), 1);
@@ -232,12 +223,7 @@ fn device_flow_stops_at_expires_in() {
     fake.approve_after_polls(None);
     let sb = Sandbox::new();
     sb.config(&config());
-    let mut s = spawn(
-        &sb,
-        &fake,
-        "\"$ROLECALL\" login --sso-session corp --device-code --no-browser >out 2>err; echo \"rc=$?\"",
-        &[],
-    );
+    let mut s = spawn(&sb, &fake, DEVICE, &[]);
     s.expect("this code:").unwrap();
     s.expect("rc=1").unwrap();
     let err = std::fs::read_to_string(sb.home().join("err")).unwrap();

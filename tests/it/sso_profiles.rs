@@ -26,6 +26,22 @@ fn accounts(n: usize) -> Vec<FakeAccount> {
         .collect()
 }
 
+/// `rolecall sso profiles --sso-session corp ARGS`, which must succeed.
+fn generate(sb: &Sandbox, fake: &FakeSso, args: &[&str]) -> std::process::Output {
+    let out = output_within(
+        cmd(sb, fake)
+            .args(["sso", "profiles", "--sso-session", "corp"])
+            .args(args),
+        Duration::from_secs(120),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 const HAND: &str = "# my own notes, kept\n[profile mine]\n# hand-written\nregion = eu-west-1\n\n";
 
 #[test]
@@ -42,21 +58,9 @@ fn three_hundred_accounts_with_throttling_are_written_and_pruned() {
     }
     fake.fail_next("ListAccounts", SsoFault::throttled());
     let started = Instant::now();
-    let out = output_within(
-        cmd(&sb, &fake).args([
-            "sso",
-            "profiles",
-            "--sso-session",
-            "corp",
-            "--write",
-            "--region",
-            "eu-central-1",
-        ]),
-        Duration::from_secs(120),
-    );
+    let out = generate(&sb, &fake, &["--write", "--region", "eu-central-1"]);
     let wall = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
     let times = fake.list_times();
     let max_in_a_second = times
         .iter()
@@ -101,22 +105,7 @@ fn three_hundred_accounts_with_throttling_are_written_and_pruned() {
 
     // Fewer accounts now: --prune removes the generated sections that are gone, nothing else.
     fake.set_accounts(accounts(3));
-    let out = output_within(
-        cmd(&sb, &fake).args([
-            "sso",
-            "profiles",
-            "--sso-session",
-            "corp",
-            "--write",
-            "--prune",
-        ]),
-        Duration::from_secs(60),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = generate(&sb, &fake, &["--write", "--prune"]);
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(
         summary.contains("0 added, 4 updated, 326 removed"),
@@ -136,22 +125,7 @@ fn prints_to_stdout_by_default_and_leaves_the_config_alone() {
     let sb = Sandbox::new();
     sb.config(&config());
     write_token(&sb, CORP_TOKEN, session_token(&fake, 8 * 3600, true));
-    let out = output_within(
-        cmd(&sb, &fake).args([
-            "sso",
-            "profiles",
-            "--sso-session",
-            "corp",
-            "--name",
-            "{account_id}.{role_name}",
-        ]),
-        Duration::from_secs(30),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = generate(&sb, &fake, &["--name", "{account_id}.{role_name}"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("[profile 123456789012.Admin]")

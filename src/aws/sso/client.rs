@@ -63,6 +63,11 @@ fn missing(what: &str) -> SsoFailure {
     }
 }
 
+/// A field that is absent or empty is none.
+fn non_empty(s: Option<&str>) -> Option<String> {
+    s.filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
 fn at_secs(secs: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap_or(0))
 }
@@ -148,10 +153,7 @@ pub async fn create_token(
     Ok(NewToken {
         access_token: Secret::from(out.access_token().ok_or_else(|| missing("accessToken"))?),
         expires_in: u64::try_from(out.expires_in()).unwrap_or(0),
-        refresh_token: out
-            .refresh_token()
-            .filter(|t| !t.is_empty())
-            .map(Secret::from),
+        refresh_token: non_empty(out.refresh_token()).map(Secret::new),
     })
 }
 
@@ -224,10 +226,7 @@ pub async fn list_accounts(
                 })
             })
             .collect(),
-        next: out
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned),
+        next: non_empty(out.next_token()),
     })
 }
 
@@ -251,10 +250,7 @@ pub async fn list_account_roles(
             .iter()
             .filter_map(|r| r.role_name().map(str::to_owned))
             .collect(),
-        next: out
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned),
+        next: non_empty(out.next_token()),
     })
 }
 

@@ -52,6 +52,19 @@ pub fn login_command(session: &SsoSession, profile: &str) -> String {
 }
 
 impl Tokens<'_> {
+    /// The session's lock, waited for as long as a login may take.
+    fn lock(
+        &self,
+        session: &SsoSession,
+        prompt: &mut dyn Prompt,
+    ) -> Result<Option<crate::cache::lock::StepLock>> {
+        self.cache.waiting_at_least(LOGIN_WAIT).lock(
+            &lock_key(session),
+            &format!("signing in to {}", session.describe()),
+            prompt,
+        )
+    }
+
     /// A token for `session` with some life left: as cached, refreshed, or from a new login on
     /// the terminal. `dead` is a token the portal refused: it is not used again.
     pub fn token(
@@ -70,12 +83,7 @@ impl Tokens<'_> {
         {
             return Ok(t);
         }
-        let cache = self.cache.waiting_at_least(LOGIN_WAIT);
-        let _lock = cache.lock(
-            &lock_key(session),
-            &format!("signing in to {}", session.describe()),
-            prompt,
-        )?;
+        let _lock = self.lock(session, prompt)?;
         let current = self.store.read_token(ctx, session);
         if let Some(t) = &current {
             let now = ctx.now();
@@ -139,12 +147,7 @@ impl Tokens<'_> {
         calls: &dyn SsoCalls,
         prompt: &mut dyn Prompt,
     ) -> Result<TokenFile> {
-        let cache = self.cache.waiting_at_least(LOGIN_WAIT);
-        let lock = cache.lock(
-            &lock_key(session),
-            &format!("signing in to {}", session.describe()),
-            prompt,
-        )?;
+        let lock = self.lock(session, prompt)?;
         if lock.as_ref().is_some_and(|l| l.waited)
             && let Some(t) = self.store.read_token(self.ctx, session)
             && t.left(self.ctx.now()) > REFRESH_WINDOW

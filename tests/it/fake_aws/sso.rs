@@ -149,6 +149,25 @@ impl State {
         format!("{prefix}-{:06}-not-a-real-one", self.next)
     }
 
+    /// A client registration: (id, secret).
+    pub(super) fn new_client(
+        &mut self,
+        grant_types: Vec<String>,
+        redirect_uris: Vec<String>,
+    ) -> (String, String) {
+        let id = self.id("fake-sso-client");
+        let secret = self.id("fake-sso-client-secret");
+        self.clients.insert(
+            id.clone(),
+            Client {
+                secret: secret.clone(),
+                grant_types,
+                redirect_uris,
+            },
+        );
+        (id, secret)
+    }
+
     pub(super) fn fault(&mut self, op: &str) -> Option<SsoFault> {
         self.faults.get_mut(op).and_then(VecDeque::pop_front)
     }
@@ -305,18 +324,7 @@ impl FakeSso {
 
     /// A client registration as `RegisterClient` would have made it: (id, secret).
     pub fn mint_client(&self) -> (String, String) {
-        let mut st = self.state();
-        let id = st.id("fake-sso-client");
-        let secret = st.id("fake-sso-client-secret");
-        st.clients.insert(
-            id.clone(),
-            Client {
-                secret: secret.clone(),
-                grant_types: Vec::new(),
-                redirect_uris: Vec::new(),
-            },
-        );
-        (id, secret)
+        self.state().new_client(Vec::new(), Vec::new())
     }
 
     /// Make the portal refuse this access token from now on (401).

@@ -3,7 +3,7 @@
 //! against the challenge) and the browser's `/authorize`.
 
 use super::http::{Request, Response};
-use super::sso::{AuthCode, Client, Device, State, epoch, error, json, query};
+use super::sso::{AuthCode, Device, State, epoch, error, json, query};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant, SystemTime};
@@ -66,16 +66,7 @@ pub(super) fn answer(st: &mut State, req: &Request, path: &str) -> Response {
                     "authorization_code needs redirectUris and issuerUrl",
                 );
             }
-            let id = st.id("fake-sso-client");
-            let secret = st.id("fake-sso-client-secret");
-            st.clients.insert(
-                id.clone(),
-                Client {
-                    secret: secret.clone(),
-                    grant_types,
-                    redirect_uris: list("redirectUris"),
-                },
-            );
+            let (id, secret) = st.new_client(grant_types, list("redirectUris"));
             json(
                 200,
                 serde_json::json!({
