@@ -56,7 +56,7 @@ pub(crate) fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
     }
 }
 
-pub(crate) fn check_dir(dir: &Path) -> Result<Presence, String> {
+pub(super) fn check_dir(dir: &Path) -> Result<Presence, String> {
     // One `stat` decides both whether it is there and whether it is fit: two calls would race
     // with another process creating it in between (one caller then took a fresh directory for
     // a bad one and fetched on its own, breaking single flight).
@@ -85,7 +85,7 @@ pub(crate) fn check_dir(dir: &Path) -> Result<Presence, String> {
 
 /// Whether a directory that passed [`check_dir`] exists yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Presence {
+pub(super) enum Presence {
     Here,
     /// Not yet: every read is a miss until a write creates it.
     Missing,

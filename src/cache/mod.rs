@@ -17,8 +17,8 @@ mod names;
 mod private;
 
 // The AWS CLI's SSO token cache is written through the same directory and private-file code.
-use dir::default_cache_dir;
-pub(crate) use dir::{check_dir, prepare_dir};
+pub(crate) use dir::prepare_dir;
+use dir::{check_dir, default_cache_dir};
 pub use error::{CacheError, DirRole};
 pub use names::{Cleared, FileKind};
 pub(crate) use private::read_private;

@@ -399,3 +399,21 @@ fn a_legacy_token_is_never_refreshed() {
         "the token still had 5 minutes"
     );
 }
+
+/// The AWS CLI makes `~/.aws/sso/cache` with the umask's mode: 0775 under user-private groups
+/// must not lock rolecall out of the CLI's token; a world-writable one is refused.
+#[test]
+fn a_group_writable_sso_cache_from_the_aws_cli_is_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let (fake, sb) = signed_in(4 * 3600, true);
+    let dir = sso_cache(&sb);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o775)).unwrap();
+    ok_json(&credential_process(&sb, &fake, "dev"));
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = credential_process(&sb, &fake, "ro");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("anyone can write to it"),
+        "{err}"
+    );
+}

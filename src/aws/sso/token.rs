@@ -12,7 +12,7 @@
 
 use super::Registration;
 use crate::aws::chain::SsoSession;
-use crate::cache::{DirRole, atomic, check_dir, prepare_dir, read_private};
+use crate::cache::{CacheError, DirRole, atomic, prepare_dir, read_private};
 use crate::context::Context;
 use crate::credentials::{format_rfc3339, parse_rfc3339};
 use crate::error::{Error, Result};
@@ -167,6 +167,33 @@ pub struct TokenStore {
     dir: PathBuf,
 }
 
+/// Whether the AWS CLI's cache directory is there (`Ok(false)`: not yet) and may be used: a real
+/// directory of ours that others cannot write to. Unlike rolecall's own cache, a group-writable
+/// one is accepted: the AWS CLI creates it with the umask's mode (0775 under the user-private
+/// groups of many distributions), and every file in it must be ours and 0600 anyway, so no one
+/// else can plant a token there.
+fn check_sso_dir(dir: &std::path::Path) -> Result<bool, String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(format!("it cannot be examined ({e})")),
+    };
+    if !meta.is_dir() {
+        return Err("it is not a directory (or is a symbolic link)".into());
+    }
+    if meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err(format!("it is owned by another user (uid {})", meta.uid()));
+    }
+    if meta.mode() & 0o002 != 0 {
+        return Err(format!(
+            "anyone can write to it (mode {:o})",
+            meta.mode() & 0o7777
+        ));
+    }
+    Ok(true)
+}
+
 /// How often a file that does not parse is read again before it is taken as absent.
 const READ_ATTEMPTS: u32 = 3;
 
@@ -244,7 +271,18 @@ impl TokenStore {
     }
 
     fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        prepare_dir(&self.dir, DirRole::SsoCache)?;
+        match check_sso_dir(&self.dir) {
+            Ok(true) => {}
+            Ok(false) => prepare_dir(&self.dir, DirRole::SsoCache)?,
+            Err(reason) => {
+                return Err(CacheError::UnsafeDir {
+                    what: DirRole::SsoCache,
+                    dir: self.dir.clone(),
+                    reason,
+                }
+                .into());
+            }
+        }
         atomic::write(&self.dir, name, bytes).map_err(|source| Error::Io {
             what: format!("cannot write {}", self.dir.join(name).display()),
             source,
@@ -253,7 +291,7 @@ impl TokenStore {
 
     fn read_json<T: serde::de::DeserializeOwned>(&self, ctx: &Context, name: &str) -> Option<T> {
         let path = self.dir.join(name);
-        if let Err(reason) = check_dir(&self.dir) {
+        if let Err(reason) = check_sso_dir(&self.dir) {
             ctx.warn(format_args!(
                 "ignoring the AWS SSO cache {} because {reason}",
                 self.dir.display()
