@@ -343,6 +343,16 @@ pub struct SsoStep {
     pub portal_endpoint: Option<String>,
 }
 
+impl SsoStep {
+    /// The call this step makes, for errors.
+    pub fn call(&self) -> String {
+        format!(
+            "GetRoleCredentials for `{}` in account {} (profile `{}`)",
+            self.role_name, self.account_id, self.profile
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionStep {
     /// The profile whose `mfa_serial` this session satisfies.

@@ -68,6 +68,15 @@ pub(super) fn accept(
     let now = ctx.now();
     let (credentials, skew) = issued.judged(now);
     let fail = |failure, message: String| -> Error {
+        if let Step::Sso(s) = step {
+            return crate::aws::sso::SsoError::Call {
+                what: s.call(),
+                session: s.session.describe(),
+                failure: crate::aws::sso::SsoFailureKind::Service,
+                message,
+            }
+            .into();
+        }
         StsError {
             profile: step.profile().to_owned(),
             role_arn: step.role_arn().map(str::to_owned),

@@ -24,10 +24,7 @@ pub(super) fn role_credentials(
     let session = &step.session;
     let to_error = |f: SsoFailure| -> Error {
         SsoError::Call {
-            what: format!(
-                "GetRoleCredentials for `{}` in account {} (profile `{}`)",
-                step.role_name, step.account_id, step.profile
-            ),
+            what: step.call(),
             session: session.describe(),
             failure: f.kind,
             message: f.message,
