@@ -136,8 +136,7 @@ impl Error {
     }
 
     /// Whether logging in (IAM Identity Center) would fix it: no usable token, or one the
-    /// portal or the OIDC service refused.
-    #[allow(dead_code)]
+    /// portal or the OIDC service refused. The SSO step logs in again on it.
     pub fn needs_login(&self) -> bool {
         match self {
             Error::Sso(e) => e.needs_login(),

@@ -6,7 +6,7 @@ use super::*;
 use crate::aws::chain::SsoStep;
 use crate::aws::sso::session::Tokens;
 use crate::aws::sso::token::TokenStore;
-use crate::aws::sso::{SsoError, SsoFailure, SsoFailureKind};
+use crate::aws::sso::{SsoError, SsoFailure};
 
 pub(super) fn role_credentials(
     ctx: &Context,
@@ -41,9 +41,9 @@ pub(super) fn role_credentials(
     let call = |t: &Secret<String>| {
         calls.get_role_credentials(session, t, &step.account_id, &step.role_name)
     };
-    match call(&token.access_token) {
+    match call(&token.access_token).map_err(to_error) {
         Ok(issued) => Ok(issued),
-        Err(f) if f.kind == SsoFailureKind::Unauthorized => {
+        Err(e) if e.needs_login() => {
             ctx.debug(format_args!(
                 "the portal refused the token of {}: signing in again",
                 session.describe()
@@ -57,6 +57,6 @@ pub(super) fn role_credentials(
             )?;
             call(&token.access_token).map_err(to_error)
         }
-        Err(f) => Err(to_error(f)),
+        Err(e) => Err(e),
     }
 }

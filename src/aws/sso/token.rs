@@ -397,6 +397,38 @@ mod tests {
         assert_eq!(py_json("é\"\n"), "\"\\u00e9\\\"\\n\"");
     }
 
+    /// botocore writes the file in place: a reader that comes in the middle must read it again
+    /// rather than take it for garbage (or for absent) at once.
+    #[test]
+    fn a_file_being_written_is_read_again() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        let ctx = Context::from_os_env(vec![("HOME".into(), home.path().into())]);
+        let store = TokenStore::new(&ctx).unwrap();
+        let s = session(Some("corp"), None);
+        std::fs::create_dir_all(home.path().join(".aws/sso/cache")).unwrap();
+        let path = store.token_path(&s);
+        let full = "{\"startUrl\":\"u\",\"region\":\"r\",\"accessToken\":\"fake-token\",\"expiresAt\":\"2030-01-01T00:00:00UTC\"}";
+        std::fs::write(&path, &full[..20]).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let writer = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(30));
+                std::fs::write(&path, full).unwrap();
+            })
+        };
+        let t = store
+            .read_token(&ctx, &s)
+            .expect("read again once complete");
+        writer.join().unwrap();
+        assert_eq!(t.access_token.expose(), "fake-token");
+        assert!(t.expiry().is_some());
+        // Still half-written after the retries: absent, not an error.
+        std::fs::write(&path, &full[..20]).unwrap();
+        assert!(store.read_token(&ctx, &s).is_none());
+    }
+
     #[test]
     fn times_are_read_leniently() {
         let z = parse_time("2026-11-22T12:00:00Z").unwrap();
