@@ -417,3 +417,36 @@ fn a_group_writable_sso_cache_from_the_aws_cli_is_used() {
         "{err}"
     );
 }
+
+/// A refresh the service refuses leaves a token that still has a few minutes in use.
+#[test]
+fn a_refused_refresh_falls_back_to_the_token_while_it_lasts() {
+    let (fake, sb) = signed_in(10 * 60, true);
+    fake.fail_next(
+        "CreateToken",
+        SsoFault {
+            status: 400,
+            error_type: "InvalidGrantException".into(),
+        },
+    );
+    ok_json(&credential_process(&sb, &fake, "dev"));
+    assert_eq!(
+        fake.calls(),
+        ["CreateToken:refresh_token", "GetRoleCredentials"]
+    );
+}
+
+/// The registration a token would be refreshed with has expired: no refresh is tried.
+#[test]
+fn an_expired_registration_is_not_used_to_refresh() {
+    let fake = FakeSso::start();
+    let sb = Sandbox::new();
+    sb.config(&config());
+    let mut t = session_token(&fake, -60, true);
+    t["registrationExpiresAt"] = iso(SystemTime::now() - Duration::from_secs(60)).into();
+    write_token(&sb, CORP_TOKEN, t);
+    let out = credential_process(&sb, &fake, "dev");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a login"));
+    assert_eq!(fake.calls(), Vec::<String>::new());
+}

@@ -230,3 +230,28 @@ fn device_flow_stops_at_expires_in() {
     assert!(err.contains("the device code expired after 3 s"), "{err}");
     assert!(fake.poll_times().len() <= 3, "{:?}", fake.calls());
 }
+
+/// A legacy profile signs in with the device code (PKCE needs a session), and its token is the
+/// AWS CLI's legacy one: under the start URL's key, with nothing to refresh it with.
+#[test]
+fn a_legacy_profile_signs_in_with_the_device_code() {
+    let fake = FakeSso::start();
+    let sb = Sandbox::new();
+    sb.config(&config());
+    let mut s = spawn(
+        &sb,
+        &fake,
+        "\"$ROLECALL\" login legacy --no-browser >out 2>err; echo \"rc=$?\"",
+        &[("DISPLAY", ":99")],
+    );
+    s.expect("open this URL on any device:").unwrap();
+    s.expect("rc=0").unwrap();
+    let t = read_token(&sb, &crate::sso::sha1_name(crate::sso::START_URL));
+    let keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["accessToken", "expiresAt", "region", "startUrl"],
+        "{t}"
+    );
+    assert_eq!(fake.count("CreateToken:authorization_code"), 0);
+}

@@ -64,10 +64,13 @@ pub fn login(
         }
     ));
     let reg = registration(ctx, session, store, calls, pkce)?;
+    // Where no graphical browser can be reached, the `webbrowser` crate would fall back to a
+    // text browser, which takes the terminal over: then only the URL is shown.
+    let open = !opts.no_browser && !headless(ctx);
     let token = if pkce {
-        pkce_flow(ctx, session, &reg, calls, prompt, opts)?
+        pkce_flow(ctx, session, &reg, calls, prompt, open)?
     } else {
-        device_flow(session, &reg, calls, prompt, opts)?
+        device_flow(session, &reg, calls, prompt, open)?
     };
     let file = new_token_file(session, token, &reg, ctx.now(), None);
     store.write_token(session, &file)?;
@@ -167,7 +170,7 @@ fn device_flow(
     reg: &Registration,
     calls: &dyn SsoCalls,
     prompt: &mut dyn Prompt,
-    opts: &LoginOptions,
+    open: bool,
 ) -> Result<NewToken> {
     let auth: DeviceAuthorization = calls
         .start_device_authorization(session, reg)
@@ -210,7 +213,7 @@ fn device_flow(
             prompt.say(&format!("  {url}"));
             prompt.say("and check that the page shows this code:");
             prompt.say(&format!("  {}", auth.user_code));
-            if !opts.no_browser && webbrowser::open(url).is_err() {
+            if open && webbrowser::open(url).is_err() {
                 prompt
                     .say("rolecall: no browser could be opened here: open the URL above yourself");
             }
@@ -251,7 +254,7 @@ fn pkce_flow(
     reg: &Registration,
     calls: &dyn SsoCalls,
     prompt: &mut dyn Prompt,
-    opts: &LoginOptions,
+    open: bool,
 ) -> Result<NewToken> {
     let io = |what: &str| {
         let what = what.to_owned();
@@ -281,7 +284,7 @@ fn pkce_flow(
         session.describe()
     ));
     prompt.say(&format!("  {url}"));
-    if !opts.no_browser && webbrowser::open(&url).is_err() {
+    if open && webbrowser::open(&url).is_err() {
         prompt.say("rolecall: no browser could be opened: open the URL above yourself, or run `rolecall login --device-code`");
     }
     let code = callback(&listener, &state, session)?;
