@@ -5,10 +5,10 @@ use crate::aws::chain::{self, Plan, SsoSession, Step};
 use crate::aws::config::Profiles;
 use crate::aws::env::EnvInputs;
 use crate::aws::service::Aws;
-use crate::aws::sso::SsoCalls;
 use crate::aws::sso::login::LoginOptions;
 use crate::aws::sso::session::{REFRESH_WINDOW, Tokens, lock_key};
 use crate::aws::sso::token::TokenStore;
+use crate::aws::sso::{SsoCalls, SsoFailureKind};
 use crate::cache::Cache;
 use crate::cli::{LoginArgs, LogoutArgs, StatusArgs};
 use crate::context::Context;
@@ -109,6 +109,8 @@ fn sign_out(
     if let Some(token) = store.read_token(ctx, session) {
         match calls.logout(session, &token.access_token) {
             Ok(()) => done.push("ended the session".to_owned()),
+            // A token the portal no longer knows has no session left to end.
+            Err(f) if f.kind == SsoFailureKind::Unauthorized => {}
             Err(f) => ctx.warn(format_args!(
                 "the portal's Logout for {} failed ({}); removing the token anyway",
                 session.describe(),

@@ -450,3 +450,21 @@ fn an_expired_registration_is_not_used_to_refresh() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a login"));
     assert_eq!(fake.calls(), Vec::<String>::new());
 }
+
+/// Logging out with a token the portal already refuses removes it without a warning.
+#[test]
+fn logout_with_a_dead_token_is_quiet() {
+    let (fake, sb) = signed_in(4 * 3600, false);
+    fake.fail_next("Logout", SsoFault::unauthorized());
+    let out = output_within(
+        cmd(&sb, &fake).args(["logout", "dev"]),
+        Duration::from_secs(30),
+    );
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!sso_cache(&sb).join(CORP_TOKEN).exists());
+}
