@@ -157,3 +157,248 @@ impl Tokens<'_> {
         login::login(self.ctx, session, &self.store, calls, prompt, &self.login)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::sso::{
+        Account, DeviceAuthorization, NewToken, Page, RegisterRequest, Registration, SsoFailure,
+    };
+    use crate::aws::sts::Issued;
+    use crate::credentials::format_rfc3339;
+    use crate::prompt::Prompt;
+    use std::cell::RefCell;
+    use std::ffi::OsString;
+    use zeroize::Zeroizing;
+
+    /// Records the grants asked for; answers refreshes from `refresh`.
+    #[derive(Default)]
+    struct Calls {
+        grants: RefCell<Vec<&'static str>>,
+        refresh: RefCell<Option<Result<NewToken, SsoFailure>>>,
+    }
+
+    impl SsoCalls for Calls {
+        fn register_client(
+            &self,
+            _: &SsoSession,
+            _: &RegisterRequest,
+        ) -> Result<Registration, SsoFailure> {
+            unreachable!("no login in these tests")
+        }
+        fn start_device_authorization(
+            &self,
+            _: &SsoSession,
+            _: &Registration,
+        ) -> Result<DeviceAuthorization, SsoFailure> {
+            unreachable!("no login in these tests")
+        }
+        fn create_token(
+            &self,
+            _: &SsoSession,
+            _: &Registration,
+            grant: Grant<'_>,
+        ) -> Result<NewToken, SsoFailure> {
+            self.grants.borrow_mut().push(grant.grant_type());
+            self.refresh
+                .borrow_mut()
+                .take()
+                .expect("one refresh scripted")
+        }
+        fn get_role_credentials(
+            &self,
+            _: &SsoSession,
+            _: &Secret<String>,
+            _: &str,
+            _: &str,
+        ) -> Result<Issued, SsoFailure> {
+            unreachable!()
+        }
+        fn logout(&self, _: &SsoSession, _: &Secret<String>) -> Result<(), SsoFailure> {
+            unreachable!()
+        }
+        fn list_accounts(
+            &self,
+            _: &SsoSession,
+            _: &Secret<String>,
+            _: Option<&str>,
+        ) -> Result<Page<Account>, SsoFailure> {
+            unreachable!()
+        }
+        fn list_account_roles(
+            &self,
+            _: &SsoSession,
+            _: &Secret<String>,
+            _: &str,
+            _: Option<&str>,
+        ) -> Result<Page<String>, SsoFailure> {
+            unreachable!()
+        }
+    }
+
+    /// No terminal: nobody to log in.
+    #[derive(Debug)]
+    struct NoTerminal;
+
+    impl Prompt for NoTerminal {
+        fn available(&mut self) -> bool {
+            false
+        }
+        fn say(&mut self, _: &str) {}
+        fn ask_secret(&mut self, _: &str) -> Option<Zeroizing<String>> {
+            None
+        }
+    }
+
+    struct Setup {
+        _home: tempfile::TempDir,
+        ctx: Context,
+        cache: Cache,
+        session: SsoSession,
+    }
+
+    fn setup(name: Option<&str>) -> Setup {
+        let home = tempfile::tempdir().unwrap();
+        let env: Vec<(OsString, OsString)> = vec![
+            ("HOME".into(), home.path().into()),
+            (
+                "ROLECALL_CACHE_DIR".into(),
+                home.path().join("cache").into(),
+            ),
+        ];
+        let ctx = Context::from_os_env(env);
+        let cache = Cache::from_context(&ctx, false).unwrap();
+        let session = SsoSession {
+            name: name.map(str::to_owned),
+            start_url: "https://d-abc123.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            scopes: None,
+            oidc_endpoint: None,
+            portal_endpoint: None,
+        };
+        Setup {
+            _home: home,
+            ctx,
+            cache,
+            session,
+        }
+    }
+
+    fn token_file(s: &Setup, left: Duration, refreshable: bool) -> TokenFile {
+        let now = s.ctx.now();
+        TokenFile {
+            start_url: s.session.start_url.clone(),
+            region: s.session.region.clone(),
+            access_token: Secret::from("fake-old-token"),
+            expires_at: format_rfc3339(now + left),
+            client_id: refreshable.then(|| "fake-client".to_owned()),
+            client_secret: refreshable.then(|| Secret::from("fake-client-secret")),
+            registration_expires_at: refreshable
+                .then(|| format_rfc3339(now + Duration::from_secs(86400))),
+            refresh_token: refreshable.then(|| Secret::from("fake-refresh-token")),
+            other: Default::default(),
+        }
+    }
+
+    fn tokens(s: &Setup) -> Tokens<'_> {
+        Tokens {
+            ctx: &s.ctx,
+            store: TokenStore::new(&s.ctx).unwrap(),
+            cache: &s.cache,
+            login: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_fresh_token_is_used_without_a_call_or_a_lock() {
+        let s = setup(Some("corp"));
+        let t = tokens(&s);
+        t.store
+            .write_token(&s.session, &token_file(&s, Duration::from_secs(3600), true))
+            .unwrap();
+        let calls = Calls::default();
+        let got = t
+            .token(&s.session, "p", &calls, &mut NoTerminal, None)
+            .unwrap();
+        assert_eq!(got.access_token.expose(), "fake-old-token");
+        assert!(calls.grants.borrow().is_empty());
+        assert!(
+            !s._home.path().join("cache").join("locks").exists(),
+            "no lock taken"
+        );
+    }
+
+    #[test]
+    fn an_expiring_session_token_is_refreshed_keeping_its_refresh_token() {
+        let s = setup(Some("corp"));
+        let t = tokens(&s);
+        t.store
+            .write_token(&s.session, &token_file(&s, Duration::from_secs(600), true))
+            .unwrap();
+        let calls = Calls::default();
+        *calls.refresh.borrow_mut() = Some(Ok(NewToken {
+            access_token: Secret::from("fake-new-token"),
+            expires_in: 3600,
+            refresh_token: None,
+        }));
+        let got = t
+            .token(&s.session, "p", &calls, &mut NoTerminal, None)
+            .unwrap();
+        assert_eq!(*calls.grants.borrow(), ["refresh_token"]);
+        assert_eq!(got.access_token.expose(), "fake-new-token");
+        let stored = t.store.read_token(&s.ctx, &s.session).unwrap();
+        assert_eq!(stored.access_token.expose(), "fake-new-token");
+        assert_eq!(stored.refresh_token.unwrap().expose(), "fake-refresh-token");
+        assert!(stored.expires_at.ends_with('Z'));
+    }
+
+    #[test]
+    fn a_legacy_token_is_not_refreshed_and_an_expired_one_needs_a_login() {
+        let s = setup(None);
+        let t = tokens(&s);
+        // Even with what a refresh needs in the file.
+        t.store
+            .write_token(&s.session, &token_file(&s, Duration::from_secs(600), true))
+            .unwrap();
+        let calls = Calls::default();
+        t.token(&s.session, "legacy", &calls, &mut NoTerminal, None)
+            .unwrap();
+        assert!(calls.grants.borrow().is_empty());
+        t.store
+            .write_token(&s.session, &token_file(&s, Duration::ZERO, false))
+            .unwrap();
+        let err = t
+            .token(&s.session, "legacy", &calls, &mut NoTerminal, None)
+            .unwrap_err();
+        assert!(err.needs_login());
+        assert_eq!(
+            err.help().as_deref(),
+            Some("run `rolecall login legacy` in a terminal")
+        );
+    }
+
+    #[test]
+    fn a_dead_token_is_not_used_again() {
+        let s = setup(Some("corp"));
+        let t = tokens(&s);
+        let file = token_file(&s, Duration::from_secs(3600), false);
+        t.store.write_token(&s.session, &file).unwrap();
+        let err = t
+            .token(
+                &s.session,
+                "p",
+                &Calls::default(),
+                &mut NoTerminal,
+                Some(&file.access_token),
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("no longer accepts its token"),
+            "{err}"
+        );
+        assert!(matches!(
+            err,
+            crate::error::Error::Sso(SsoError::NeedsLogin { .. })
+        ));
+    }
+}
