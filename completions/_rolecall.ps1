@@ -42,6 +42,10 @@ Register-ArgumentCompleter -Native -CommandName 'rolecall' -ScriptBlock {
             [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS console signed in as the profile (or print the sign-in URL)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the profile''s credentials on 127.0.0.1 for SDKs (container-credentials protocol)')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profile names in the config files')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to IAM Identity Center: a browser on this machine (PKCE), or a device code')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Sign out of IAM Identity Center: end the session, forget its token and credentials')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'A profile''s IAM Identity Center token and each cached step, with their expiries')
+            [CompletionResult]::new('sso', 'sso', [CompletionResultType]::ParameterValue, 'IAM Identity Center: profiles from the portal')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect or clear the credential cache')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shell plugin: eval "$(rolecall init bash)" adds `rolecall use` and `unuse`')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Set the credentials in this shell (a function of the plugin from `rolecall init`)')
@@ -110,6 +114,64 @@ Register-ArgumentCompleter -Native -CommandName 'rolecall' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rolecall;login' {
+            [CompletionResult]::new('--sso-session', '--sso-session', [CompletionResultType]::ParameterName, 'The `[sso-session NAME]` to sign in to')
+            [CompletionResult]::new('--device-code', '--device-code', [CompletionResultType]::ParameterName, 'Sign in with a device code (a browser on any device) instead of a browser on this one')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Print the URL to open instead of opening a browser')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rolecall;logout' {
+            [CompletionResult]::new('--sso-session', '--sso-session', [CompletionResultType]::ParameterName, 'The `[sso-session NAME]` to sign out of')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every session in the config (and every legacy profile''s start URL)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rolecall;status' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rolecall;sso' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'Print (or write) a profile for every account and role the session''s login can reach')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rolecall;sso;profiles' {
+            [CompletionResult]::new('--sso-session', '--sso-session', [CompletionResultType]::ParameterName, 'The `[sso-session NAME]` to list accounts and roles with')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The name of each profile: `{account_name}`, `{account_id}` and `{role_name}` are replaced')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'A `region` for every profile written')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Edit ~/.aws/config in place (atomically, keeping everything else) instead of printing')
+            [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'With --write: remove the sections this command wrote for the session that no longer exist')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rolecall;sso;help' {
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'Print (or write) a profile for every account and role the session''s login can reach')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rolecall;sso;help;profiles' {
+            break
+        }
+        'rolecall;sso;help;help' {
             break
         }
         'rolecall;cache' {
@@ -191,6 +253,10 @@ Register-ArgumentCompleter -Native -CommandName 'rolecall' -ScriptBlock {
             [CompletionResult]::new('console', 'console', [CompletionResultType]::ParameterValue, 'Open the AWS console signed in as the profile (or print the sign-in URL)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the profile''s credentials on 127.0.0.1 for SDKs (container-credentials protocol)')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profile names in the config files')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to IAM Identity Center: a browser on this machine (PKCE), or a device code')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Sign out of IAM Identity Center: end the session, forget its token and credentials')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'A profile''s IAM Identity Center token and each cached step, with their expiries')
+            [CompletionResult]::new('sso', 'sso', [CompletionResultType]::ParameterValue, 'IAM Identity Center: profiles from the portal')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Inspect or clear the credential cache')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shell plugin: eval "$(rolecall init bash)" adds `rolecall use` and `unuse`')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Set the credentials in this shell (a function of the plugin from `rolecall init`)')
@@ -215,6 +281,22 @@ Register-ArgumentCompleter -Native -CommandName 'rolecall' -ScriptBlock {
             break
         }
         'rolecall;help;profiles' {
+            break
+        }
+        'rolecall;help;login' {
+            break
+        }
+        'rolecall;help;logout' {
+            break
+        }
+        'rolecall;help;status' {
+            break
+        }
+        'rolecall;help;sso' {
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'Print (or write) a profile for every account and role the session''s login can reach')
+            break
+        }
+        'rolecall;help;sso;profiles' {
             break
         }
         'rolecall;help;cache' {

@@ -40,11 +40,23 @@ _rolecall() {
             rolecall,init)
                 cmd="rolecall__subcmd__init"
                 ;;
+            rolecall,login)
+                cmd="rolecall__subcmd__login"
+                ;;
+            rolecall,logout)
+                cmd="rolecall__subcmd__logout"
+                ;;
             rolecall,profiles)
                 cmd="rolecall__subcmd__profiles"
                 ;;
             rolecall,serve)
                 cmd="rolecall__subcmd__serve"
+                ;;
+            rolecall,sso)
+                cmd="rolecall__subcmd__sso"
+                ;;
+            rolecall,status)
+                cmd="rolecall__subcmd__status"
                 ;;
             rolecall,unuse)
                 cmd="rolecall__subcmd__unuse"
@@ -94,11 +106,23 @@ _rolecall() {
             rolecall__subcmd__help,init)
                 cmd="rolecall__subcmd__help__subcmd__init"
                 ;;
+            rolecall__subcmd__help,login)
+                cmd="rolecall__subcmd__help__subcmd__login"
+                ;;
+            rolecall__subcmd__help,logout)
+                cmd="rolecall__subcmd__help__subcmd__logout"
+                ;;
             rolecall__subcmd__help,profiles)
                 cmd="rolecall__subcmd__help__subcmd__profiles"
                 ;;
             rolecall__subcmd__help,serve)
                 cmd="rolecall__subcmd__help__subcmd__serve"
+                ;;
+            rolecall__subcmd__help,sso)
+                cmd="rolecall__subcmd__help__subcmd__sso"
+                ;;
+            rolecall__subcmd__help,status)
+                cmd="rolecall__subcmd__help__subcmd__status"
                 ;;
             rolecall__subcmd__help,unuse)
                 cmd="rolecall__subcmd__help__subcmd__unuse"
@@ -112,6 +136,21 @@ _rolecall() {
             rolecall__subcmd__help__subcmd__cache,list)
                 cmd="rolecall__subcmd__help__subcmd__cache__subcmd__list"
                 ;;
+            rolecall__subcmd__help__subcmd__sso,profiles)
+                cmd="rolecall__subcmd__help__subcmd__sso__subcmd__profiles"
+                ;;
+            rolecall__subcmd__sso,help)
+                cmd="rolecall__subcmd__sso__subcmd__help"
+                ;;
+            rolecall__subcmd__sso,profiles)
+                cmd="rolecall__subcmd__sso__subcmd__profiles"
+                ;;
+            rolecall__subcmd__sso__subcmd__help,help)
+                cmd="rolecall__subcmd__sso__subcmd__help__subcmd__help"
+                ;;
+            rolecall__subcmd__sso__subcmd__help,profiles)
+                cmd="rolecall__subcmd__sso__subcmd__help__subcmd__profiles"
+                ;;
             *)
                 ;;
         esac
@@ -119,7 +158,7 @@ _rolecall() {
 
     case "${cmd}" in
         rolecall)
-            opts="-v -h -V --verbose --help --version credential-process env exec console serve profiles cache init use unuse __complete help"
+            opts="-v -h -V --verbose --help --version credential-process env exec console serve profiles login logout status sso cache init use unuse __complete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,7 +372,7 @@ _rolecall() {
             return 0
             ;;
         rolecall__subcmd__help)
-            opts="credential-process env exec console serve profiles cache init use unuse __complete help"
+            opts="credential-process env exec console serve profiles login logout status sso cache init use unuse __complete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -486,6 +525,34 @@ _rolecall() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rolecall__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rolecall__subcmd__help__subcmd__profiles)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -501,6 +568,48 @@ _rolecall() {
             return 0
             ;;
         rolecall__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__help__subcmd__sso)
+            opts="profiles"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__help__subcmd__sso__subcmd__profiles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -560,6 +669,42 @@ _rolecall() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rolecall__subcmd__login)
+            opts="-v -h --sso-session --device-code --no-browser --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sso-session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__logout)
+            opts="-v -h --sso-session --all --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sso-session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rolecall__subcmd__profiles)
             opts="-v -h --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -593,6 +738,102 @@ _rolecall() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__sso)
+            opts="-v -h --verbose --help profiles help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__sso__subcmd__help)
+            opts="profiles help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__sso__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__sso__subcmd__help__subcmd__profiles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__sso__subcmd__profiles)
+            opts="-v -h --sso-session --name --region --write --prune --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sso-session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rolecall__subcmd__status)
+            opts="-v -h --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -30,6 +30,10 @@ set edit:completion:arg-completer[rolecall] = {|@words|
             cand console 'Open the AWS console signed in as the profile (or print the sign-in URL)'
             cand serve 'Serve the profile''s credentials on 127.0.0.1 for SDKs (container-credentials protocol)'
             cand profiles 'List the profile names in the config files'
+            cand login 'Sign in to IAM Identity Center: a browser on this machine (PKCE), or a device code'
+            cand logout 'Sign out of IAM Identity Center: end the session, forget its token and credentials'
+            cand status 'A profile''s IAM Identity Center token and each cached step, with their expiries'
+            cand sso 'IAM Identity Center: profiles from the portal'
             cand cache 'Inspect or clear the credential cache'
             cand init 'Print the shell plugin: eval "$(rolecall init bash)" adds `rolecall use` and `unuse`'
             cand use 'Set the credentials in this shell (a function of the plugin from `rolecall init`)'
@@ -92,6 +96,56 @@ set edit:completion:arg-completer[rolecall] = {|@words|
             cand --verbose 'Explain each step on stderr (key ids masked, never secrets)'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'rolecall;login'= {
+            cand --sso-session 'The `[sso-session NAME]` to sign in to'
+            cand --device-code 'Sign in with a device code (a browser on any device) instead of a browser on this one'
+            cand --no-browser 'Print the URL to open instead of opening a browser'
+            cand -v 'Explain each step on stderr (key ids masked, never secrets)'
+            cand --verbose 'Explain each step on stderr (key ids masked, never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rolecall;logout'= {
+            cand --sso-session 'The `[sso-session NAME]` to sign out of'
+            cand --all 'Every session in the config (and every legacy profile''s start URL)'
+            cand -v 'Explain each step on stderr (key ids masked, never secrets)'
+            cand --verbose 'Explain each step on stderr (key ids masked, never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rolecall;status'= {
+            cand -v 'Explain each step on stderr (key ids masked, never secrets)'
+            cand --verbose 'Explain each step on stderr (key ids masked, never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rolecall;sso'= {
+            cand -v 'Explain each step on stderr (key ids masked, never secrets)'
+            cand --verbose 'Explain each step on stderr (key ids masked, never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand profiles 'Print (or write) a profile for every account and role the session''s login can reach'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rolecall;sso;profiles'= {
+            cand --sso-session 'The `[sso-session NAME]` to list accounts and roles with'
+            cand --name 'The name of each profile: `{account_name}`, `{account_id}` and `{role_name}` are replaced'
+            cand --region 'A `region` for every profile written'
+            cand --write 'Edit ~/.aws/config in place (atomically, keeping everything else) instead of printing'
+            cand --prune 'With --write: remove the sections this command wrote for the session that no longer exist'
+            cand -v 'Explain each step on stderr (key ids masked, never secrets)'
+            cand --verbose 'Explain each step on stderr (key ids masked, never secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rolecall;sso;help'= {
+            cand profiles 'Print (or write) a profile for every account and role the session''s login can reach'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rolecall;sso;help;profiles'= {
+        }
+        &'rolecall;sso;help;help'= {
         }
         &'rolecall;cache'= {
             cand -v 'Explain each step on stderr (key ids masked, never secrets)'
@@ -161,6 +215,10 @@ set edit:completion:arg-completer[rolecall] = {|@words|
             cand console 'Open the AWS console signed in as the profile (or print the sign-in URL)'
             cand serve 'Serve the profile''s credentials on 127.0.0.1 for SDKs (container-credentials protocol)'
             cand profiles 'List the profile names in the config files'
+            cand login 'Sign in to IAM Identity Center: a browser on this machine (PKCE), or a device code'
+            cand logout 'Sign out of IAM Identity Center: end the session, forget its token and credentials'
+            cand status 'A profile''s IAM Identity Center token and each cached step, with their expiries'
+            cand sso 'IAM Identity Center: profiles from the portal'
             cand cache 'Inspect or clear the credential cache'
             cand init 'Print the shell plugin: eval "$(rolecall init bash)" adds `rolecall use` and `unuse`'
             cand use 'Set the credentials in this shell (a function of the plugin from `rolecall init`)'
@@ -179,6 +237,17 @@ set edit:completion:arg-completer[rolecall] = {|@words|
         &'rolecall;help;serve'= {
         }
         &'rolecall;help;profiles'= {
+        }
+        &'rolecall;help;login'= {
+        }
+        &'rolecall;help;logout'= {
+        }
+        &'rolecall;help;status'= {
+        }
+        &'rolecall;help;sso'= {
+            cand profiles 'Print (or write) a profile for every account and role the session''s login can reach'
+        }
+        &'rolecall;help;sso;profiles'= {
         }
         &'rolecall;help;cache'= {
             cand list 'Each cached step: profile, step, expiry and time left (never a secret)'

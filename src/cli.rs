@@ -40,6 +40,15 @@ pub enum Command {
     /// List the profile names in the config files
     #[command(name = "profiles")]
     Profiles,
+    /// Sign in to IAM Identity Center: a browser on this machine (PKCE), or a device code
+    Login(LoginArgs),
+    /// Sign out of IAM Identity Center: end the session, forget its token and credentials
+    Logout(LogoutArgs),
+    /// A profile's IAM Identity Center token and each cached step, with their expiries
+    Status(StatusArgs),
+    /// IAM Identity Center: profiles from the portal
+    #[command(subcommand)]
+    Sso(SsoCommand),
     /// Inspect or clear the credential cache
     #[command(subcommand)]
     Cache(CacheCommand),
@@ -72,6 +81,70 @@ pub struct CacheClearArgs {
     /// Remove every entry
     #[arg(long, conflicts_with = "profile")]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// A profile whose session to sign in to (default: `AWS_PROFILE`, then `default`)
+    #[arg(conflicts_with = "sso_session")]
+    pub profile: Option<String>,
+    /// The `[sso-session NAME]` to sign in to
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Sign in with a device code (a browser on any device) instead of a browser on this one
+    #[arg(long)]
+    pub device_code: bool,
+    /// Print the URL to open instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// A profile whose session to sign out of
+    #[arg(conflicts_with_all = ["sso_session", "all"], required_unless_present_any = ["sso_session", "all"])]
+    pub profile: Option<String>,
+    /// The `[sso-session NAME]` to sign out of
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub sso_session: Option<String>,
+    /// Every session in the config (and every legacy profile's start URL)
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The profile (default: `AWS_PROFILE`, then `default`)
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// Print (or write) a profile for every account and role the session's login can reach
+    Profiles(SsoProfilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoProfilesArgs {
+    /// The `[sso-session NAME]` to list accounts and roles with
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: String,
+    /// The name of each profile: `{account_name}`, `{account_id}` and `{role_name}` are replaced
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        default_value = "{account_name}-{role_name}"
+    )]
+    pub name: String,
+    /// A `region` for every profile written
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Edit ~/.aws/config in place (atomically, keeping everything else) instead of printing
+    #[arg(long)]
+    pub write: bool,
+    /// With --write: remove the sections this command wrote for the session that no longer exist
+    #[arg(long, requires = "write")]
+    pub prune: bool,
 }
 
 #[derive(Debug, Args)]

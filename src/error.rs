@@ -11,6 +11,7 @@ use std::fmt;
 pub use crate::aws::chain::ProfileError;
 pub use crate::aws::config::ConfigError;
 pub use crate::aws::metadata::MetadataError;
+pub use crate::aws::sso::{SsoError, SsoFailureKind};
 pub use crate::aws::sts::{StsError, StsFailure};
 pub use crate::cache::{CacheError, DirRole};
 pub use crate::cmd::console::ConsoleError;
@@ -39,6 +40,7 @@ pub enum Error {
     Metadata(MetadataError),
     Console(ConsoleError),
     Init(InitError),
+    Sso(SsoError),
     /// rolecall reached itself again for a profile it is resolving.
     Recursion {
         active: Vec<String>,
@@ -80,6 +82,7 @@ from_area!(
     MetadataError => Metadata,
     ConsoleError => Console,
     InitError => Init,
+    SsoError => Sso,
 );
 
 impl Error {
@@ -95,6 +98,7 @@ impl Error {
             Error::Metadata(e) => e,
             Error::Console(e) => e,
             Error::Init(e) => e,
+            Error::Sso(e) => e,
             Error::Recursion { .. }
             | Error::Setting { .. }
             | Error::NoHome { .. }
@@ -135,6 +139,7 @@ impl Error {
         match self {
             Error::Sts(e) => e.failure != StsFailure::WrongMfaCode,
             Error::Cache(CacheError::Shared { .. }) => true,
+            Error::Sso(e) => e.is_shared_with_waiters(),
             _ => false,
         }
     }
@@ -151,16 +156,22 @@ impl Error {
                     | StsFailure::Throttled
                     | StsFailure::Unavailable
             ),
+            Error::Sso(SsoError::Call { failure, .. }) => matches!(
+                failure,
+                SsoFailureKind::Unreachable | SsoFailureKind::Timeout | SsoFailureKind::Throttled
+            ),
             Error::Cache(CacheError::Shared { outage, .. }) => *outage,
             _ => false,
         }
     }
 
-    /// Whether logging in (IAM Identity Center) would fix it; nothing does yet, and the SSO
-    /// base will be its first user.
-    #[allow(dead_code)]
+    /// Whether logging in (IAM Identity Center) would fix it: no usable token, or one the
+    /// portal or the OIDC service refused. The SSO step logs in again on it.
     pub fn needs_login(&self) -> bool {
-        false
+        match self {
+            Error::Sso(e) => e.needs_login(),
+            _ => false,
+        }
     }
 }
 
@@ -198,6 +209,7 @@ impl std::error::Error for Error {
             Error::Metadata(e) => e.source(),
             Error::Console(e) => e.source(),
             Error::Init(e) => e.source(),
+            Error::Sso(e) => e.source(),
             Error::Io { source, .. } => Some(source),
             Error::Recursion { .. } | Error::Setting { .. } | Error::NoHome { .. } => None,
         }

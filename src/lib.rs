@@ -93,6 +93,10 @@ fn run(ctx: &'static Context, command: Command) -> Result<Zeroizing<Vec<u8>>, Er
         Command::Env(args) => cmd::env::run(ctx, args),
         Command::Profiles => cmd::profiles::run(ctx),
         Command::Console(args) => cmd::console::run(ctx, args),
+        Command::Login(args) => cmd::sso::login(ctx, args),
+        Command::Logout(args) => cmd::sso::logout(ctx, args),
+        Command::Status(args) => cmd::sso::status(ctx, args),
+        Command::Sso(cli::SsoCommand::Profiles(args)) => cmd::sso_profiles::run(ctx, args),
         Command::Cache(c) => cmd::cache::run(ctx, c),
         Command::Exec(args) if args.server => exit(cmd::exec::run_server(ctx, args)?),
         // On success exec has replaced this process: only its failure comes back.

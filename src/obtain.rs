@@ -7,7 +7,8 @@
 //! prompt, call STS, write. N processes that miss at once make one call per step.
 
 use crate::aws::chain::{CachePolicy, Plan, Step, WebIdentityStep};
-use crate::aws::sts::{self, Issued, StsCalls, Target};
+use crate::aws::service::AwsCalls;
+use crate::aws::sts::{self, Issued, Target};
 use crate::cache::{Cache, Key, Lookup};
 use crate::context::Context;
 use crate::credentials::Credentials;
@@ -56,7 +57,7 @@ pub fn obtain(
     plan: &Plan,
     opts: &Options,
     cache: &Cache,
-    calls: &dyn StsCalls,
+    calls: &dyn AwsCalls,
     prompt: &mut dyn Prompt,
 ) -> Result<Obtained> {
     let keys = cache_keys(plan);
@@ -160,12 +161,17 @@ fn run_cached(
     key: &Key,
     source: Option<&Credentials>,
     cache: &Cache,
-    calls: &dyn StsCalls,
+    calls: &dyn AwsCalls,
     mfa: &mut MfaCodes<'_>,
 ) -> Result<Credentials> {
     let doing = format!("{} for profile `{}`", step.describe(), plan.profile);
     let asked_at = ctx.now();
-    let lock = cache.lock(key, &doing, &mut *mfa.prompt)?;
+    // The holder of an SSO step may be waiting for a person to sign in.
+    let lock = match step {
+        Step::Sso(_) => cache.waiting_at_least(crate::aws::sso::session::LOGIN_WAIT),
+        _ => cache.clone(),
+    }
+    .lock(key, &doing, &mut *mfa.prompt)?;
     match cache.read(key, ctx.now()) {
         Lookup::Fresh(c) => {
             ctx.debug(format_args!(
@@ -217,7 +223,7 @@ fn run_step(
     step: &Step,
     source: Option<&Credentials>,
     cache: &Cache,
-    calls: &dyn StsCalls,
+    calls: &dyn AwsCalls,
     mfa: &mut MfaCodes<'_>,
 ) -> Result<(Credentials, sts::Skew)> {
     let issued = match step {
@@ -229,6 +235,7 @@ fn run_step(
             return base_credentials(ctx, plan, step).map(|c| (c, sts::Skew::Unknown));
         }
         Step::WebIdentity(w) => web_identity(ctx, plan, calls, w)?,
+        Step::Sso(s) => sso::role_credentials(ctx, s, cache, calls, &mut *mfa.prompt)?,
         Step::MfaSession(_) | Step::AssumeRole(_) => {
             let source = source.expect("a signing step follows the base");
             fetch_step(ctx, plan, calls, source, step, mfa)?
@@ -239,6 +246,7 @@ fn run_step(
 
 mod calls;
 mod local;
+mod sso;
 
 use calls::{accept, fetch_step, web_identity};
 use local::base_credentials;

@@ -87,6 +87,9 @@ pub enum Step {
     MfaSession(SessionStep),
     /// `AssumeRole` for one profile with `role_arn`.
     AssumeRole(RoleHop),
+    /// IAM Identity Center: `GetRoleCredentials` with the session's token (`sso_session`, or a
+    /// legacy profile's own `sso_start_url`): a base, unsigned, cached on disk like a role.
+    Sso(SsoStep),
 }
 
 impl Step {
@@ -101,6 +104,7 @@ impl Step {
             Step::InstanceMetadata(i) => &i.profile,
             Step::MfaSession(s) => &s.profile,
             Step::AssumeRole(h) => &h.profile,
+            Step::Sso(s) => &s.profile,
         }
     }
 
@@ -112,7 +116,8 @@ impl Step {
             | Step::Process { .. }
             | Step::WebIdentity(_)
             | Step::Container(_)
-            | Step::InstanceMetadata(_) => false,
+            | Step::InstanceMetadata(_)
+            | Step::Sso(_) => false,
             Step::MfaSession(_) | Step::AssumeRole(_) => true,
         }
     }
@@ -122,7 +127,9 @@ impl Step {
             Step::StaticKeys { .. } | Step::Environment { .. } | Step::Process { .. } => {
                 CachePolicy::Never
             }
-            Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) => CachePolicy::Disk,
+            Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) | Step::Sso(_) => {
+                CachePolicy::Disk
+            }
             Step::Container(_) | Step::InstanceMetadata(_) => CachePolicy::Memory,
         }
     }
@@ -140,7 +147,8 @@ impl Step {
             | Step::Environment { .. }
             | Step::Process { .. }
             | Step::Container(_)
-            | Step::InstanceMetadata(_) => StsVariant::default(),
+            | Step::InstanceMetadata(_)
+            | Step::Sso(_) => StsVariant::default(),
         };
         // Only when set, so that the keys of every entry written before the flags existed hold.
         if variant != StsVariant::default() {
@@ -181,6 +189,18 @@ impl Step {
                 sts_region
             ])
             .to_string(),
+            // The token is a secret and rotates: the session is the identity. Not the plan's region
+            // either: the portal is called in `sso_region`.
+            Step::Sso(s) => serde_json::json!([
+                "GetRoleCredentials",
+                s.session.name,
+                s.session.start_url,
+                s.session.region,
+                s.account_id,
+                s.role_name,
+                s.portal_endpoint
+            ])
+            .to_string(),
             Step::AssumeRole(h) => serde_json::json!([
                 "AssumeRole",
                 h.role_arn,
@@ -213,6 +233,12 @@ impl Step {
             }
             Step::MfaSession(s) => format!("GetSessionToken {}", s.mfa_serial),
             Step::AssumeRole(h) => format!("AssumeRole {}", h.role_arn),
+            Step::Sso(s) => format!(
+                "IAM Identity Center role `{}` in account {} ({})",
+                s.role_name,
+                s.account_id,
+                s.session.describe()
+            ),
         }
     }
 
@@ -236,7 +262,8 @@ impl Step {
             | Step::Container(_)
             | Step::InstanceMetadata(_)
             | Step::MfaSession(_)
-            | Step::AssumeRole(_) => false,
+            | Step::AssumeRole(_)
+            | Step::Sso(_) => false,
         }
     }
 }
@@ -261,6 +288,69 @@ pub struct WebIdentityStep {
     pub duration_seconds: Option<i32>,
     pub endpoint_url: Option<String>,
     pub variant: StsVariant,
+}
+
+/// An IAM Identity Center session: where its token comes from and where the AWS CLI caches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoSession {
+    /// `[sso-session NAME]`; `None` for a legacy profile with `sso_start_url` of its own (its
+    /// token cannot be refreshed, as in the AWS CLI).
+    pub name: Option<String>,
+    pub start_url: String,
+    /// `sso_region`: where the OIDC service and the portal are called.
+    pub region: String,
+    /// `sso_registration_scopes`, split as the AWS CLI splits them; `None` when not set (the
+    /// AWS CLI's registration key tells the two apart).
+    pub scopes: Option<Vec<String>>,
+    /// `AWS_ENDPOINT_URL_SSO_OIDC`, else `AWS_ENDPOINT_URL` (`None`: the regional endpoint).
+    pub oidc_endpoint: Option<String>,
+    /// `AWS_ENDPOINT_URL_SSO`, else `AWS_ENDPOINT_URL`: the portal (`GetRoleCredentials`,
+    /// `Logout`, the listings).
+    pub portal_endpoint: Option<String>,
+}
+
+/// When `sso_registration_scopes` is not set: what the AWS CLI registers for `sso-session`.
+pub const DEFAULT_SSO_SCOPE: &str = "sso:account:access";
+
+impl SsoSession {
+    /// "sso session `corp`", or "the start URL ... of profile `p`" for a legacy profile.
+    pub fn describe(&self) -> String {
+        match &self.name {
+            Some(n) => format!("sso session `{n}`"),
+            None => format!("start URL {}", self.start_url),
+        }
+    }
+
+    /// The scopes to register: the configured ones, else the AWS CLI's default for a session
+    /// (none for a legacy profile, as the AWS CLI has it).
+    pub fn registration_scopes(&self) -> Vec<String> {
+        match (&self.scopes, &self.name) {
+            (Some(s), _) => s.clone(),
+            (None, Some(_)) => vec![DEFAULT_SSO_SCOPE.to_owned()],
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+/// `GetRoleCredentials` for one account and role, with a session's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoStep {
+    pub profile: String,
+    pub session: SsoSession,
+    pub account_id: String,
+    pub role_name: String,
+    /// The portal endpoint (the session's, repeated here because it is part of the key).
+    pub portal_endpoint: Option<String>,
+}
+
+impl SsoStep {
+    /// The call this step makes, for errors.
+    pub fn call(&self) -> String {
+        format!(
+            "GetRoleCredentials for `{}` in account {} (profile `{}`)",
+            self.role_name, self.account_id, self.profile
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,7 +414,7 @@ pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan>
         if region.is_none() {
             region = current.get("region").map(str::to_owned);
         }
-        match examine(current, &top, &visited, &mut hops, env)? {
+        match examine(profiles, current, &top, &visited, &mut hops, env)? {
             Next::Done(base) => break (base, current.get("aws_account_id").map(str::to_owned)),
             Next::Source(src) => {
                 let next = profiles.get(&src).ok_or_else(|| ProfileError::NotFound {
@@ -365,7 +455,9 @@ pub fn resolve(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<Plan>
     })
 }
 
-/// Where one profile of the chain leads: to a base, or on to its source profile.
+/// Where one profile of the chain leads: to a base, or on to its source profile. Short-lived
+/// (one per profile of a chain), so the size of a step is not worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Next {
     /// A base step.
     Done(Step),
@@ -374,6 +466,7 @@ enum Next {
 
 /// Read one profile of the chain; a role hop is pushed onto `hops`.
 fn examine(
+    profiles: &Profiles,
     current: &Profile,
     top: &Profile,
     visited: &[String],
@@ -451,11 +544,8 @@ fn examine(
             keys,
         }));
     }
-    if current.get("sso_start_url").is_some() || current.get("sso_session").is_some() {
-        return Err(ProfileError::Unsupported {
-            profile: current.name().to_owned(),
-            what: "IAM Identity Center (`sso_session` / `sso_start_url`)".into(),
-        });
+    if SSO_KEYS.iter().any(|k| current.get(k).is_some()) {
+        return Ok(Next::Done(Step::Sso(sso_step(profiles, current, env)?)));
     }
     if let Some(command) = current.get("credential_process") {
         return Ok(Next::Done(Step::Process {
@@ -644,6 +734,141 @@ fn container(profile: &str, env: &EnvInputs) -> Result<Option<Step>> {
             token: env.container_authorization_token.clone(),
         })
     }))
+}
+
+/// Any of these makes a profile an IAM Identity Center one, as in botocore.
+const SSO_KEYS: &[&str] = &[
+    "sso_session",
+    "sso_start_url",
+    "sso_region",
+    "sso_account_id",
+    "sso_role_name",
+];
+
+/// The IAM Identity Center base of `p`, read as botocore reads it: with `sso_session`, the
+/// session's `sso_start_url` and `sso_region`, which the profile may repeat only with the same
+/// value (the Rust SDK refuses any repetition; see `config/tests.rs`); without, the profile's own
+/// (a legacy profile). `sso_account_id` and `sso_role_name` always come from the profile.
+pub fn sso_step(profiles: &Profiles, p: &Profile, env: &EnvInputs) -> Result<SsoStep> {
+    let session = match p.get("sso_session") {
+        Some(name) => {
+            let s = profiles.sso_session(name).ok_or_else(|| {
+                invalid(
+                    p,
+                    &format!("`sso_session = {name}` names no `[sso-session {name}]` section"),
+                    &format!("add `[sso-session {name}]` with `sso_start_url` and `sso_region` to the config file"),
+                )
+            })?;
+            for key in ["sso_start_url", "sso_region"] {
+                if let (Some(mine), Some(theirs)) = (p.get(key), s.get(key))
+                    && mine != theirs
+                {
+                    return Err(invalid(
+                        p,
+                        &format!(
+                            "`{key} = {mine}` differs from `{key} = {theirs}` in `[sso-session {name}]`"
+                        ),
+                        &format!(
+                            "remove `{key}` from the profile (the session's is used), or make them equal"
+                        ),
+                    ));
+                }
+            }
+            sso_session(Some(name), &s, env).map_err(|(key, help)| {
+                invalid(p, &format!("`[sso-session {name}]` has no `{key}`"), &help)
+            })?
+        }
+        None => sso_session(None, p, env)
+            .map_err(|(key, help)| invalid(p, &format!("has no `{key}`"), &help))?,
+    };
+    let need = |key: &str| {
+        p.get(key).map(str::to_owned).ok_or_else(|| {
+            invalid(
+                p,
+                &format!("is an IAM Identity Center profile without `{key}`"),
+                "give it `sso_account_id` and `sso_role_name` (the account and the permission set's role), or generate profiles with `rolecall sso profiles`",
+            )
+        })
+    };
+    let account_id = need("sso_account_id")?;
+    let role_name = need("sso_role_name")?;
+    Ok(SsoStep {
+        profile: p.name().to_owned(),
+        portal_endpoint: session.portal_endpoint.clone(),
+        session,
+        account_id,
+        role_name,
+    })
+}
+
+/// The session of `[sso-session name]` (`rolecall login --sso-session`, `logout`, `sso profiles`).
+pub fn named_sso_session(profiles: &Profiles, name: &str, env: &EnvInputs) -> Result<SsoSession> {
+    let s = profiles.sso_session(name).ok_or_else(|| ProfileError::Invalid {
+        profile: name.to_owned(),
+        message: format!("there is no `[sso-session {name}]` in the config file"),
+        help: format!("add `[sso-session {name}]` with `sso_start_url` and `sso_region`, or check the spelling"),
+    })?;
+    sso_session(Some(name), &s, env).map_err(|(key, help)| ProfileError::Invalid {
+        profile: name.to_owned(),
+        message: format!("`[sso-session {name}]` has no `{key}`"),
+        help,
+    })
+}
+
+/// Every session the config names: its `[sso-session]` sections, then the start URLs of legacy
+/// profiles (`logout --all`); a section that cannot be read is left out.
+pub fn all_sso_sessions(profiles: &Profiles, env: &EnvInputs) -> Vec<SsoSession> {
+    let mut out: Vec<SsoSession> = profiles
+        .sso_session_names()
+        .into_iter()
+        .filter_map(|n| named_sso_session(profiles, n, env).ok())
+        .collect();
+    for name in profiles.names() {
+        if let Some(p) = profiles.get(name)
+            && p.get("sso_session").is_none()
+            && let Ok(s) = sso_session(None, &p, env)
+            && !out.contains(&s)
+        {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The session `name` (or a legacy profile's own keys, `name` being `None`) from `section`; the
+/// missing key and what to do about it otherwise.
+fn sso_session(
+    name: Option<&str>,
+    section: &Profile,
+    env: &EnvInputs,
+) -> std::result::Result<SsoSession, (&'static str, String)> {
+    let need = |key: &'static str| {
+        section.get(key).map(str::to_owned).ok_or((
+            key,
+            match name {
+                Some(n) => format!("add `{key}` to `[sso-session {n}]`"),
+                None => format!("add `{key}`, or move the IAM Identity Center settings into an `[sso-session NAME]` section named with `sso_session`"),
+            },
+        ))
+    };
+    let start_url = need("sso_start_url")?;
+    let region = need("sso_region")?;
+    // The AWS CLI's `parse_sso_registration_scopes`: split at commas, trimmed, empties dropped.
+    let scopes = name.and(section.get("sso_registration_scopes")).map(|raw| {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    });
+    Ok(SsoSession {
+        name: name.map(str::to_owned),
+        start_url,
+        region,
+        scopes,
+        oidc_endpoint: env.service_endpoint(env.endpoint_url_sso_oidc.as_deref()),
+        portal_endpoint: env.service_endpoint(env.endpoint_url_sso.as_deref()),
+    })
 }
 
 /// Whether the profile being examined is the one asked for (the first visited).
@@ -847,11 +1072,6 @@ pub enum ProfileError {
     NoCredentials {
         profile: String,
     },
-    /// A documented AWS feature rolecall does not implement yet.
-    Unsupported {
-        profile: String,
-        what: String,
-    },
     EnvironmentKeysMissing {
         profile: String,
     },
@@ -887,10 +1107,6 @@ impl std::fmt::Display for ProfileError {
                 f,
                 "profile `{profile}` has no credentials and no way to get them"
             ),
-            ProfileError::Unsupported { profile, what } => write!(
-                f,
-                "profile `{profile}` uses {what}, which rolecall does not support yet"
-            ),
             ProfileError::TokenFile {
                 profile,
                 path,
@@ -924,9 +1140,6 @@ impl crate::error::Explain for ProfileError {
             ProfileError::Invalid { help, .. } => help.clone(),
             ProfileError::NoCredentials { .. } => {
                 "give the profile `aws_access_key_id` and `aws_secret_access_key`, or `role_arn` with `source_profile`, or `credential_process`".into()
-            }
-            ProfileError::Unsupported { .. } => {
-                "use the AWS CLI for this profile for now, or chain from a profile rolecall supports".into()
             }
             ProfileError::EnvironmentKeysMissing { .. } => {
                 "export `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` before running rolecall".into()

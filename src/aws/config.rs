@@ -56,6 +56,8 @@ struct File {
     sections: Vec<(Range<usize>, Range<usize>)>,
     /// `[services NAME]` sections (config file only), the same way.
     services: Vec<(Range<usize>, Range<usize>)>,
+    /// `[sso-session NAME]` sections (config file only), the same way.
+    sso_sessions: Vec<(Range<usize>, Range<usize>)>,
 }
 
 /// The config and credentials files, as the SDKs find them: `AWS_CONFIG_FILE` and
@@ -256,6 +258,36 @@ impl Profiles {
         found.then_some(Services { keys })
     }
 
+    /// The `[sso-session name]` section, if the config has one, its keys read as a profile's.
+    pub fn sso_session(&self, name: &str) -> Option<Profile> {
+        let mut session = Profile {
+            name: name.to_owned(),
+            keys: HashMap::new(),
+        };
+        let mut found = false;
+        for file in &self.files {
+            for (section, body) in &file.sso_sessions {
+                if &file.text[section.clone()] == name {
+                    found = true;
+                    parse_body(&file.text[body.clone()], &mut session.keys);
+                }
+            }
+        }
+        found.then_some(session)
+    }
+
+    /// The names of every `[sso-session NAME]` section (`logout --all`).
+    pub fn sso_session_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .files
+            .iter()
+            .flat_map(|f| f.sso_sessions.iter().map(|(s, _)| &f.text[s.clone()]))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self
             .files
@@ -392,9 +424,10 @@ impl File {
         let mut sections = Vec::new();
         // (name range, body start) of the section being read.
         let mut open: Option<(Option<Range<usize>>, usize)> = None;
-        // Whether the section being read is a `[services NAME]` one.
-        let mut open_services = false;
+        // Which list the section being read goes to.
+        let mut open_kind = Listed::Profile;
         let mut services = Vec::new();
+        let mut sso_sessions = Vec::new();
         let mut in_section = false;
         let mut property: Option<bool> = None; // Some(is_subproperty) after a property line
         let mut has_prefixed_default = false;
@@ -432,13 +465,14 @@ impl File {
                     return Err(error(n, "a section line must end with `]`"));
                 };
                 if let Some((Some(name), body_start)) = open.take() {
-                    if open_services {
-                        services.push((name, body_start..line_start));
-                    } else {
-                        sections.push((name, body_start..line_start));
-                    }
+                    let list = match open_kind {
+                        Listed::Profile => &mut sections,
+                        Listed::Services => &mut services,
+                        Listed::SsoSession => &mut sso_sessions,
+                    };
+                    list.push((name, body_start..line_start));
                 }
-                open_services = false;
+                open_kind = Listed::Profile;
                 let header = &line[1..close];
                 let name = match section_header(kind, header) {
                     Header::Profile(rel, prefixed_default) => {
@@ -447,8 +481,12 @@ impl File {
                             line_start + 1 + (rel.as_ptr() as usize - header.as_ptr() as usize);
                         Some(start..start + rel.len())
                     }
-                    Header::Services(rel) => {
-                        open_services = true;
+                    Header::Services(rel) | Header::SsoSession(rel) => {
+                        open_kind = if header.starts_with("services") {
+                            Listed::Services
+                        } else {
+                            Listed::SsoSession
+                        };
                         let start =
                             line_start + 1 + (rel.as_ptr() as usize - header.as_ptr() as usize);
                         Some(start..start + rel.len())
@@ -504,11 +542,12 @@ impl File {
             }
         }
         if let Some((Some(name), body_start)) = open {
-            if open_services {
-                services.push((name, body_start..text.len()));
-            } else {
-                sections.push((name, body_start..text.len()));
-            }
+            let list = match open_kind {
+                Listed::Profile => &mut sections,
+                Listed::Services => &mut services,
+                Listed::SsoSession => &mut sso_sessions,
+            };
+            list.push((name, body_start..text.len()));
         }
         if has_prefixed_default {
             // `[profile default]` takes priority over `[default]` in the same file.
@@ -524,9 +563,18 @@ impl File {
             text,
             sections,
             services,
+            sso_sessions,
             secrets,
         })
     }
+}
+
+/// Which of a file's lists a section is noted in.
+#[derive(Debug, Clone, Copy)]
+enum Listed {
+    Profile,
+    Services,
+    SsoSession,
 }
 
 /// What a section header is.
@@ -536,7 +584,9 @@ enum Header<'a> {
     Profile(&'a str, bool),
     /// `[services NAME]`: per-service settings a profile names with `services = NAME`.
     Services(&'a str),
-    /// Another kind of section (`[sso-session x]`), or one no SDK reads as a profile.
+    /// `[sso-session NAME]`: an IAM Identity Center session a profile names with `sso_session`.
+    SsoSession(&'a str),
+    /// Another kind of section, or one no SDK reads as a profile.
     Other,
     /// A profile to some SDK but not to rolecall, which says why.
     Skipped(&'static str),
@@ -580,6 +630,16 @@ fn section_header(kind: Kind, header: &str) -> Header<'_> {
         let mut words = rest.split([' ', '\t']).filter(|w| !w.is_empty());
         if let (Some(name), None) = (words.next(), words.next()) {
             return Header::Services(name);
+        }
+        return Header::Other;
+    }
+    // botocore: the same rule as for `services`.
+    if let Some(rest) = header.strip_prefix("sso-session")
+        && rest.starts_with([' ', '\t'])
+    {
+        let mut words = rest.split([' ', '\t']).filter(|w| !w.is_empty());
+        if let (Some(name), None) = (words.next(), words.next()) {
+            return Header::SsoSession(name);
         }
         return Header::Other;
     }

@@ -15,6 +15,10 @@ pub struct EnvInputs {
     pub endpoint_url_sts: Option<String>,
     /// `AWS_ENDPOINT_URL`.
     pub endpoint_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_SSO`: IAM Identity Center's OIDC service and
+    /// portal.
+    pub endpoint_url_sso_oidc: Option<String>,
+    pub endpoint_url_sso: Option<String>,
     /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`: no configured endpoint at all.
     pub ignore_configured_endpoints: bool,
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`: the keys of
@@ -56,6 +60,8 @@ impl EnvInputs {
             region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
             endpoint_url_sts: var("AWS_ENDPOINT_URL_STS"),
             endpoint_url: var("AWS_ENDPOINT_URL"),
+            endpoint_url_sso_oidc: var("AWS_ENDPOINT_URL_SSO_OIDC"),
+            endpoint_url_sso: var("AWS_ENDPOINT_URL_SSO"),
             ignore_configured_endpoints: ctx
                 .var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
@@ -90,6 +96,8 @@ impl EnvInputs {
             region,
             endpoint_url_sts,
             endpoint_url,
+            endpoint_url_sso_oidc,
+            endpoint_url_sso,
             ignore_configured_endpoints,
             access_key_id,
             secret_access_key: _,
@@ -114,6 +122,8 @@ impl EnvInputs {
             region.as_deref(),
             endpoint_url_sts.as_deref(),
             endpoint_url.as_deref(),
+            endpoint_url_sso_oidc.as_deref(),
+            endpoint_url_sso.as_deref(),
             ignore_configured_endpoints.then_some("ignore"),
             access_key_id.as_deref(),
             session_token.as_ref().map(|_| "token"),
@@ -134,6 +144,17 @@ impl EnvInputs {
         ];
         // JSON keeps a value holding a newline from passing for two fields.
         serde_json::to_string(&fields).expect("strings always serialize")
+    }
+
+    /// The endpoint of a service other than STS: its own variable (`service_var`), else
+    /// `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true.
+    pub fn service_endpoint(&self, service_var: Option<&str>) -> Option<String> {
+        if self.ignore_configured_endpoints {
+            return None;
+        }
+        service_var
+            .or(self.endpoint_url.as_deref())
+            .map(str::to_owned)
     }
 
     /// The STS endpoint for a hop whose profile says `endpoint_url = profile_url`:
@@ -171,6 +192,8 @@ mod tests {
             "AWS_DEFAULT_REGION",
             "AWS_ENDPOINT_URL_STS",
             "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_SSO_OIDC",
+            "AWS_ENDPOINT_URL_SSO",
             "AWS_ACCESS_KEY_ID",
             "AWS_SESSION_TOKEN",
             "AWS_WEB_IDENTITY_TOKEN_FILE",

@@ -6,5 +6,6 @@ pub mod env;
 pub mod http;
 pub mod metadata;
 pub mod service;
+pub mod sso;
 pub mod sts;
 pub mod web;

@@ -109,7 +109,7 @@ pub struct Failure {
 
 /// Captures STS's `Date` header, to measure how far this machine's clock is from AWS's.
 #[derive(Debug, Clone, Default)]
-struct ServerDate(Arc<Mutex<Option<SystemTime>>>);
+pub(crate) struct ServerDate(Arc<Mutex<Option<SystemTime>>>);
 
 impl Intercept for ServerDate {
     fn name(&self) -> &'static str {
@@ -157,7 +157,7 @@ pub struct Issued {
 }
 
 impl Issued {
-    fn new(credentials: Credentials, date: &ServerDate) -> Issued {
+    pub(crate) fn new(credentials: Credentials, date: &ServerDate) -> Issued {
         let server_date = *date.0.lock().unwrap_or_else(|e| e.into_inner());
         Issued {
             credentials,
@@ -443,7 +443,7 @@ fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
 }
 
 /// What a response body looked like, without quoting it (an answer may hold credentials).
-fn body_summary(r: &HttpResponse) -> String {
+pub(crate) fn body_summary(r: &HttpResponse) -> String {
     let len = r.body().bytes().map(<[u8]>::len);
     let kind = r
         .headers()
@@ -458,7 +458,7 @@ fn body_summary(r: &HttpResponse) -> String {
 
 /// The innermost cause ("Connection refused (os error 111)"), without the layers of transport
 /// wrappers above it.
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = err;
     while let Some(inner) = cause.source() {
         cause = inner;

@@ -27,7 +27,7 @@ pub(super) fn default_cache_dir(ctx: &Context) -> Result<PathBuf> {
 /// Make `dir` ready to hold secrets. A missing directory is created 0700 (parents too), the only
 /// case in which rolecall sets a directory's mode; an existing one must pass [`check_dir`] and
 /// keeps its mode (a shared 1777 directory keeps its sticky bit, a home directory its 0755).
-pub(super) fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
+pub(crate) fn prepare_dir(dir: &Path, what: DirRole) -> Result<()> {
     let io = |source| Error::Io {
         what: format!("cannot create the {what} {}", dir.display()),
         source,

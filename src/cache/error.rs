@@ -8,6 +8,8 @@ use std::path::PathBuf;
 pub enum DirRole {
     Cache,
     Locks,
+    /// The AWS CLI's `~/.aws/sso/cache`.
+    SsoCache,
 }
 
 impl std::fmt::Display for DirRole {
@@ -15,6 +17,7 @@ impl std::fmt::Display for DirRole {
         f.write_str(match self {
             DirRole::Cache => "cache directory",
             DirRole::Locks => "lock directory",
+            DirRole::SsoCache => "AWS SSO token cache",
         })
     }
 }
@@ -64,6 +67,7 @@ impl crate::error::Explain for CacheError {
         match self {
             CacheError::UnsafeDir { what: DirRole::Locks, .. } => Some("make it a directory of yours that only you can write to, or unset `XDG_RUNTIME_DIR` to keep locks in the cache directory".into()),
             CacheError::UnsafeDir { what: DirRole::Cache, .. } => Some("point `ROLECALL_CACHE_DIR` at a directory of your own that only you can write to (rolecall creates a missing one 0700)".into()),
+            CacheError::UnsafeDir { what: DirRole::SsoCache, .. } => Some("make ~/.aws/sso/cache a directory of yours that only you can write to (rolecall creates a missing one 0700)".into()),
             CacheError::LockTimeout { .. } => Some("that process may be waiting for an MFA code or for AWS: let it finish or stop it, or raise `ROLECALL_LOCK_TIMEOUT`".into()),
             CacheError::Shared { help, .. } => help.clone(),
         }

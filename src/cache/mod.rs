@@ -16,10 +16,13 @@ pub mod lock;
 mod names;
 mod private;
 
-use dir::{check_dir, default_cache_dir, prepare_dir};
+// The AWS CLI's SSO token cache is written through the same directory and private-file code.
+pub(crate) use dir::prepare_dir;
+use dir::{check_dir, default_cache_dir};
 pub use error::{CacheError, DirRole};
 pub use names::{Cleared, FileKind};
-use private::{make_private, read_private, remove_any};
+pub(crate) use private::read_private;
+use private::{make_private, remove_any};
 
 use crate::context::{Context, warn};
 use crate::credentials::{Credentials, format_rfc3339, parse_rfc3339};
@@ -420,7 +423,13 @@ impl Cache {
         }
     }
 
-    /// Take the step lock for `key`.
+    /// The same cache, waiting at least `wait` for a lock (a login may take minutes).
+    pub fn waiting_at_least(&self, wait: Duration) -> Cache {
+        let mut c = self.clone();
+        c.lock_timeout = c.lock_timeout.max(wait);
+        c
+    }
+
     /// Take the step lock for `key`. `None` when there is no lock to take: the cache is off, or
     /// the lock directory is unusable (reported once; that costs single flight, not the
     /// credentials). Only a timeout is an error.
@@ -523,6 +532,41 @@ impl Cache {
         let since = now.checked_sub(pause).unwrap_or(UNIX_EPOCH);
         self.failure_since(key, since)
             .filter(|f| f.outage && f.at_ms <= millis(now))
+    }
+
+    /// When the entry for `key` expires, whatever its state (`status`); `None` when there is none.
+    pub fn expiry(&self, key: &Key) -> Option<SystemTime> {
+        if !self.readable() {
+            return None;
+        }
+        let entry = self
+            .read_entry(&self.dir.join(key.file_name()))
+            .ok()
+            .flatten()?;
+        (entry.key == key.descriptor)
+            .then(|| parse_rfc3339(&entry.expiration))
+            .flatten()
+    }
+
+    /// Remove every entry whose key `matches` (the entries of one SSO session, for `logout`);
+    /// how many went.
+    pub fn remove_matching(&self, matches: impl Fn(&str) -> bool) -> usize {
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for e in dir.flatten() {
+            if e.file_name().to_str().and_then(FileKind::of) != Some(FileKind::Entry) {
+                continue;
+            }
+            if let Ok(Some(entry)) = self.read_entry(&e.path())
+                && matches(&entry.key)
+                && std::fs::remove_file(e.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+        removed
     }
 
     pub fn remove(&self, key: &Key) -> bool {

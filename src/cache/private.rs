@@ -26,7 +26,7 @@ pub(super) fn check_private_file(meta: &std::fs::Metadata) -> Result<(), String>
 
 /// A small private file of ours (not a link, owned by us, mode 0600); `None` when absent, the
 /// reason when it is there but not to be trusted.
-pub(super) fn read_private(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, String> {
+pub(crate) fn read_private(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, String> {
     // NONBLOCK: a FIFO planted in an entry's place must not hang the read.
     let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
     let file = match OpenOptions::new()

@@ -10,6 +10,8 @@ pub mod exec;
 pub mod init;
 pub mod profiles;
 pub mod serve;
+pub mod sso;
+pub mod sso_profiles;
 
 use crate::cli::FetchArgs;
 use crate::context::Context;

@@ -23,7 +23,7 @@ pub(super) fn sts_target(
 pub(super) fn web_identity(
     ctx: &Context,
     plan: &Plan,
-    calls: &dyn StsCalls,
+    calls: &dyn AwsCalls,
     w: &WebIdentityStep,
 ) -> Result<Issued> {
     let token = crate::secret::read_token_file(&w.token_file).map_err(|reason| {
@@ -68,6 +68,15 @@ pub(super) fn accept(
     let now = ctx.now();
     let (credentials, skew) = issued.judged(now);
     let fail = |failure, message: String| -> Error {
+        if let Step::Sso(s) = step {
+            return crate::aws::sso::SsoError::Call {
+                what: s.call(),
+                session: s.session.describe(),
+                failure: crate::aws::sso::SsoFailureKind::Service,
+                message,
+            }
+            .into();
+        }
         StsError {
             profile: step.profile().to_owned(),
             role_arn: step.role_arn().map(str::to_owned),
@@ -133,7 +142,7 @@ pub(super) fn accept(
 pub(super) fn fetch_step(
     ctx: &Context,
     plan: &Plan,
-    calls: &dyn StsCalls,
+    calls: &dyn AwsCalls,
     source: &Credentials,
     step: &Step,
     mfa: &mut MfaCodes<'_>,
@@ -186,7 +195,8 @@ pub(super) fn fetch_step(
         | Step::Process { .. }
         | Step::WebIdentity(_)
         | Step::Container(_)
-        | Step::InstanceMetadata(_) => unreachable!("a base step signs with nothing"),
+        | Step::InstanceMetadata(_)
+        | Step::Sso(_) => unreachable!("a base step signs with nothing"),
     }
 }
 

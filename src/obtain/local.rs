@@ -60,7 +60,7 @@ pub(super) fn base_credentials(ctx: &Context, plan: &Plan, step: &Step) -> Resul
                 }
                 .into()
             }),
-        Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) => {
+        Step::WebIdentity(_) | Step::MfaSession(_) | Step::AssumeRole(_) | Step::Sso(_) => {
             unreachable!("only a local base makes credentials without calling AWS")
         }
     }

@@ -87,7 +87,11 @@ fn the_expiry_is_judged_by_the_contexts_clock_and_never_lengthened() {
 use crate::aws::chain;
 use crate::aws::config::Profiles;
 use crate::aws::env::EnvInputs;
-use crate::aws::sts::Failure;
+use crate::aws::sso::{
+    Account, DeviceAuthorization, Grant, NewToken, Page, RegisterRequest, Registration, SsoCalls,
+    SsoFailure,
+};
+use crate::aws::sts::{Failure, StsCalls};
 use crate::error::MfaError;
 use crate::prompt::Scripted;
 use std::cell::RefCell;
@@ -141,6 +145,61 @@ impl FakeSts {
 
     fn actions(&self) -> Vec<(String, String)> {
         self.calls.borrow().clone()
+    }
+}
+
+/// The walk's tests have no SSO profile: every SSO call is a bug.
+impl SsoCalls for FakeSts {
+    fn register_client(
+        &self,
+        _: &chain::SsoSession,
+        _: &RegisterRequest,
+    ) -> Result<Registration, SsoFailure> {
+        unreachable!("no SSO profile in these tests")
+    }
+    fn start_device_authorization(
+        &self,
+        _: &chain::SsoSession,
+        _: &Registration,
+    ) -> Result<DeviceAuthorization, SsoFailure> {
+        unreachable!("no SSO profile in these tests")
+    }
+    fn create_token(
+        &self,
+        _: &chain::SsoSession,
+        _: &Registration,
+        _: Grant<'_>,
+    ) -> Result<NewToken, SsoFailure> {
+        unreachable!("no SSO profile in these tests")
+    }
+    fn get_role_credentials(
+        &self,
+        _: &chain::SsoSession,
+        _: &Secret<String>,
+        _: &str,
+        _: &str,
+    ) -> Result<Issued, SsoFailure> {
+        unreachable!("no SSO profile in these tests")
+    }
+    fn logout(&self, _: &chain::SsoSession, _: &Secret<String>) -> Result<(), SsoFailure> {
+        unreachable!("no SSO profile in these tests")
+    }
+    fn list_accounts(
+        &self,
+        _: &chain::SsoSession,
+        _: &Secret<String>,
+        _: Option<&str>,
+    ) -> Result<Page<Account>, SsoFailure> {
+        unreachable!("no SSO profile in these tests")
+    }
+    fn list_account_roles(
+        &self,
+        _: &chain::SsoSession,
+        _: &Secret<String>,
+        _: &str,
+        _: Option<&str>,
+    ) -> Result<Page<String>, SsoFailure> {
+        unreachable!("no SSO profile in these tests")
     }
 }
 

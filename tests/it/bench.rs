@@ -203,3 +203,55 @@ fn hyperfine(bin: &std::path::Path, small: &Sandbox, large: &Sandbox, sts: &str)
         );
     }
 }
+
+/// A cache hit on an IAM Identity Center profile: the token is not even read (the hint names
+/// the role's entry), so it costs what any other hit costs.
+#[test]
+#[ignore = "benchmark: run with scripts/bench"]
+fn bench_sso_hit() {
+    use crate::fake_aws::FakeSso;
+    use crate::sso::{CORP_TOKEN, config, session_token, write_token};
+    let bin = release_binary();
+    let fake = FakeSso::start();
+    let sb = Sandbox::new();
+    sb.config(&config());
+    write_token(&sb, CORP_TOKEN, session_token(&fake, 8 * 3600, true));
+    let hit = || {
+        let c = crate::sso::cmd(&sb, &fake);
+        let mut r = Command::new(&bin);
+        r.env_clear()
+            .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .args(["credential-process", "dev"]);
+        r
+    };
+    time_once(&mut hit()); // prime the cache
+    assert_eq!(fake.count("GetRoleCredentials"), 1);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let t = interleaved_medians(200, &[&|| Command::new("/bin/true"), &hit]);
+    eprintln!(
+        "/bin/true                         median of 200 {:7.3} ms",
+        ms(t[0])
+    );
+    eprintln!(
+        "SSO cache hit                     median of 200 {:7.3} ms  ({:.2}x /bin/true)",
+        ms(t[1]),
+        ms(t[1]) / ms(t[0])
+    );
+    assert_eq!(fake.count("GetRoleCredentials"), 1, "every run was a hit");
+    if crate::support::require("hyperfine") {
+        let c = hit();
+        let out = Command::new("hyperfine")
+            .env_clear()
+            .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .args(["-N", "--warmup", "20", "--runs", "300", "--style", "basic"])
+            .arg("/bin/true")
+            .arg(format!("{} credential-process dev", bin.display()))
+            .output()
+            .expect("run hyperfine");
+        eprintln!(
+            "hyperfine -N, SSO cache hit:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

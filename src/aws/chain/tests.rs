@@ -37,6 +37,7 @@ fn describe_base(b: &Step) -> String {
         Step::WebIdentity(w) => format!("web:{}", w.profile),
         Step::Container(c) => format!("container:{}", c.profile),
         Step::InstanceMetadata(i) => format!("imds:{}", i.profile),
+        Step::Sso(s) => format!("sso:{}", s.profile),
         other => panic!("not a base: {other:?}"),
     }
 }
@@ -251,12 +252,68 @@ fn chain_resolution_table() {
             Err("profile `r`: `role_session_name = has space` is not a valid session name"),
         ),
         case(
-            "sso not yet",
-            "[profile s]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+            "sso session",
+            "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\n[profile s]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+            "s",
+            Ok(("sso:s", &[])),
+        ),
+        case(
+            "sso session repeated with equal values (botocore accepts it)",
+            "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\n[profile s]\nsso_session = corp\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+            "s",
+            Ok(("sso:s", &[])),
+        ),
+        case(
+            "sso session repeated with another start URL",
+            "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\n[profile s]\nsso_session = corp\nsso_start_url = https://d-other.awsapps.com/start\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
             "s",
             Err(
-                "profile `s` uses IAM Identity Center (`sso_session` / `sso_start_url`), which rolecall does not support yet",
+                "profile `s`: `sso_start_url = https://d-other.awsapps.com/start` differs from `sso_start_url = https://d-abc123.awsapps.com/start` in `[sso-session corp]`",
             ),
+        ),
+        case(
+            "sso session repeated with another region",
+            "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\n[profile s]\nsso_session = corp\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+            "s",
+            Err(
+                "profile `s`: `sso_region = us-east-1` differs from `sso_region = eu-west-1` in `[sso-session corp]`",
+            ),
+        ),
+        case(
+            "sso session missing",
+            "[profile s]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+            "s",
+            Err("profile `s`: `sso_session = corp` names no `[sso-session corp]` section"),
+        ),
+        case(
+            "sso session without a region",
+            "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\n[profile s]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+            "s",
+            Err("profile `s`: `[sso-session corp]` has no `sso_region`"),
+        ),
+        case(
+            "sso without a role",
+            "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\n[profile s]\nsso_session = corp\nsso_account_id = 123456789012\n",
+            "s",
+            Err("profile `s`: is an IAM Identity Center profile without `sso_role_name`"),
+        ),
+        case(
+            "legacy sso",
+            "[profile s]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+            "s",
+            Ok(("sso:s", &[])),
+        ),
+        case(
+            "legacy sso without a region",
+            "[profile s]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_account_id = 123456789012\nsso_role_name = Admin\n",
+            "s",
+            Err("profile `s`: has no `sso_region`"),
+        ),
+        case(
+            "a role on an sso base",
+            "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\n[profile s]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n[profile up]\nrole_arn = arn:aws:iam::210987654321:role/up\nsource_profile = s\n",
+            "up",
+            Ok(("sso:s", &["up"])),
         ),
         case(
             "web identity: the role is the base's own",

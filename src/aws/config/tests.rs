@@ -310,6 +310,70 @@ fn known_differences_from_aws_config_are_still_differences() {
     }
 }
 
+/// `[sso-session NAME]` sections are read as aws-config reads them: the same names, the same keys.
+#[test]
+fn sso_sessions_agree_with_aws_config() {
+    let config = "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1 # c\nsso_registration_scopes = sso:account:access, codewhisperer:completions\n\
+                  [profile a]\nsso_session = corp\n[sso-session  spaced ]\nk = 1\n[sso-session two words]\nk = 2\n\
+                  [sso-session corp]\nsso_region = us-east-2\n";
+    let ours = Profiles::parse(config, "").unwrap();
+    let theirs = oracle(config, "").expect("aws-config reads it");
+    for name in ["corp", "spaced", "two", "missing"] {
+        let (o, t) = (ours.sso_session(name), theirs.sso_session(name));
+        assert_eq!(o.is_some(), t.is_some(), "[sso-session {name}]");
+        if let (Some(o), Some(t)) = (o, t) {
+            for key in [
+                "sso_start_url",
+                "sso_region",
+                "sso_registration_scopes",
+                "k",
+            ] {
+                assert_eq!(o.get(key), t.get(key), "[sso-session {name}] {key}");
+            }
+        }
+    }
+    assert_eq!(ours.sso_session_names(), ["corp", "spaced"]);
+}
+
+/// A deliberate difference in what is made of the keys, not of the file: a profile that names
+/// an `sso_session` and repeats its `sso_start_url` or `sso_region` with the same value.
+/// botocore (so the AWS CLI and boto3) accepts it, and rolecall follows botocore; aws-config
+/// refuses any repetition ("`sso_start_url` can only be specified in the [sso-session] config
+/// when a session name is given"). Different values are an error naming both in rolecall (and
+/// in botocore). This test fails when aws-config comes to accept the equal repetition.
+#[test]
+fn an_sso_profile_repeating_its_sessions_values_is_botocores_not_aws_configs() {
+    use aws_config::profile::ProfileFileCredentialsProvider;
+    use aws_credential_types::provider::ProvideCredentials;
+    let config = "[sso-session corp]\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_region = eu-west-1\n\
+                  [profile s]\nsso_session = corp\nsso_start_url = https://d-abc123.awsapps.com/start\nsso_account_id = 123456789012\nsso_role_name = Admin\n";
+    let ours = Profiles::parse(config, "").unwrap();
+    let plan = crate::aws::chain::resolve(&ours, "s", &Default::default());
+    assert!(plan.is_ok(), "rolecall accepts it: {:?}", plan.err());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    std::fs::write(&path, config).unwrap();
+    let files = EnvConfigFiles::builder()
+        .with_file(EnvConfigFileKind::Config, &path)
+        .build();
+    let provider = ProfileFileCredentialsProvider::builder()
+        .profile_files(files)
+        .profile_name("s")
+        .build();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let err = rt
+        .block_on(provider.provide_credentials())
+        .expect_err("aws-config refuses the repetition");
+    let text = format!(
+        "{}",
+        aws_smithy_types::error::display::DisplayErrorContext(&err)
+    );
+    assert!(text.contains("can only be specified"), "{text}");
+}
+
 /// Section headers, and what botocore 1.44.8 makes of each (`raw_config_parse`, then
 /// `build_profile_map` for the config file; observed, and compared again by
 /// tests/it/config_hardening.rs when the test venv is there): (in the credentials file, header,

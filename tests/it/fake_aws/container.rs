@@ -65,6 +65,7 @@ fn handle(state: &State, req: &Request) -> Response {
         body,
         request_id: String::new(),
         date: SystemTime::now(),
+        headers: Vec::new(),
     };
     let fail = state.fail_with.load(Ordering::SeqCst);
     if fail != 0 {

@@ -93,6 +93,7 @@ fn handle(state: &Mutex<State>, req: &Request) -> Response {
     let respond = |status: u16, body: String| Response {
         status,
         body,
+        headers: Vec::new(),
         request_id: String::new(),
         date: SystemTime::now(),
     };

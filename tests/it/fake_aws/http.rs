@@ -36,6 +36,8 @@ pub(super) struct Response {
     pub(super) body: String,
     pub(super) request_id: String,
     pub(super) date: SystemTime,
+    /// Headers besides the usual ones; a `Content-Type` here replaces `text/xml`.
+    pub(super) headers: Vec<(String, String)>,
 }
 
 /// Set when the server stops, so that a handler that waits does not hold up
@@ -372,21 +374,36 @@ fn write_response(
 ) -> io::Result<()> {
     let reason = match r.status {
         200 => "OK",
+        302 => "Found",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        429 => "Too Many Requests",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         500 => "Internal Server Error",
         _ => "Unknown",
     };
+    let content_type = r
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map_or("text/xml", |(_, v)| v.as_str());
     let mut out = format!(
-        "HTTP/1.1 {} {}\r\nx-amzn-RequestId: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nDate: {}\r\n",
+        "HTTP/1.1 {} {}\r\nx-amzn-RequestId: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDate: {}\r\n",
         r.status,
         reason,
         r.request_id,
         r.body.len(),
         http_date(r.date),
     );
+    for (k, v) in r
+        .headers
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("content-type"))
+    {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
     out.push_str(if keep_alive {
         "Connection: keep-alive\r\n"
     } else {

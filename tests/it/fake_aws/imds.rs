@@ -72,6 +72,7 @@ fn handle(state: &State, req: &Request, stop: &Stop) -> Response {
         body,
         request_id: String::new(),
         date: SystemTime::now(),
+        headers: Vec::new(),
     };
     let v1_only = state.v1_only.load(Ordering::SeqCst);
     if req.target == "/latest/api/token" {

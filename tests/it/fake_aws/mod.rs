@@ -38,6 +38,9 @@ mod container;
 mod federation;
 mod http;
 mod imds;
+mod sso;
+mod sso_oidc;
+mod sso_portal;
 mod sts;
 
 // The fake's whole vocabulary is public, though not every test uses all of it.
@@ -48,6 +51,8 @@ pub use federation::{FakeFederation, query, signin_token};
 pub use http::http_date;
 #[allow(unused_imports)]
 pub use imds::FakeImds;
+#[allow(unused_imports)]
+pub use sso::{FakeAccount, FakeSso, SsoFault};
 #[allow(unused_imports)]
 pub use sts::{
     Call, DEFAULT_ACCOUNT, DEFAULT_ARN, DEFAULT_USER_ID, Fault, Issued, STS_NAMESPACE,

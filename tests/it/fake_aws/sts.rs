@@ -113,6 +113,7 @@ impl Sts {
                 .body,
                 request_id: "fake-sts-panic".to_string(),
                 date: SystemTime::now(),
+                headers: Vec::new(),
             })
     }
 }
@@ -204,6 +205,7 @@ fn answer(fake: &Sts, req: &Request, stop: &Stop) -> Response {
         body: outcome.body,
         request_id,
         date,
+        headers: Vec::new(),
     }
 }
 
