@@ -41,6 +41,7 @@ mod resolve;
 mod secret;
 mod server;
 mod shell;
+mod url;
 
 use cli::Command;
 use context::Context;

@@ -230,12 +230,10 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// 32 bytes from the kernel, as 64 hex digits.
 fn random_token() -> Result<Zeroizing<String>> {
     let mut bytes = Zeroizing::new([0u8; 32]);
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes[..]))
-        .map_err(|e| Error::Io {
-            what: "cannot read /dev/urandom for the credential server's token".into(),
-            source: e,
-        })?;
+    getrandom::getrandom(&mut bytes[..]).map_err(|e| Error::Io {
+        what: "cannot get random bytes for the credential server's token".into(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
     let mut token = Zeroizing::new(String::with_capacity(64));
     for b in bytes.iter() {
         token.push_str(&format!("{b:02x}"));

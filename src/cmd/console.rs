@@ -7,6 +7,7 @@ use crate::aws::web;
 use crate::cli::ConsoleArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::url::encode_into;
 use std::fmt::Write as _;
 use zeroize::Zeroizing;
 
@@ -148,17 +149,6 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<Zeroizing<Vec<u8>>> {
     Ok(Zeroizing::new(Vec::new()))
 }
 
-/// Percent-encoding of everything but RFC 3986's unreserved characters.
-fn encode_into(out: &mut String, s: &str) {
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,12 +190,5 @@ mod tests {
         ] {
             assert_eq!(destination(given, region), want, "{given:?} {region:?}");
         }
-    }
-
-    #[test]
-    fn encoding_keeps_only_unreserved() {
-        let mut s = String::new();
-        encode_into(&mut s, "a b/+=&?~é");
-        assert_eq!(s, "a%20b%2F%2B%3D%26%3F~%C3%A9");
     }
 }

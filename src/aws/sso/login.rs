@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::prompt::Prompt;
 use crate::secret::Secret;
+use crate::url::{decode, encode};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -412,41 +413,6 @@ fn respond(stream: &mut TcpStream, status: u16, text: &str) {
     let _ = stream.flush();
 }
 
-/// Percent-encoding for a query value (RFC 3986 unreserved characters kept).
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or(""), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,17 +424,5 @@ mod tests {
             code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
-    }
-
-    #[test]
-    fn query_values_round_trip() {
-        for s in [
-            "http://127.0.0.1:8080/oauth/callback",
-            "sso:account:access a",
-            "é&=",
-        ] {
-            assert_eq!(decode(&encode(s)), s);
-        }
-        assert_eq!(decode("a+b%2"), "a b%2");
     }
 }
