@@ -6,7 +6,7 @@
 //!
 //! The rules: loopback only (bound to 127.0.0.1, and the peer is checked again), one path, `GET`
 //! only, a random 256-bit token compared in constant time (missing: 401, wrong: 403, and nothing
-//! else is said), small bounded requests with a read deadline, one thread per connection.
+//! else is said), small bounded requests with a read deadline, one thread per connection, at most 64 at once.
 
 use crate::context::Context;
 use crate::credentials::Credentials;
@@ -15,6 +15,7 @@ use crate::resolve::{Request, Resolver};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -23,6 +24,10 @@ const PATH: &str = "/rolecall/credentials";
 /// A request's line and headers; an SDK's is about 200 bytes.
 const MAX_REQUEST: usize = 8 * 1024;
 const READ_DEADLINE: Duration = Duration::from_secs(5);
+/// Connections answered at once; more are told 503 at once (an SDK retries), so that nothing
+/// that can reach loopback can pile up threads.
+const MAX_CONNECTIONS: usize = 64;
+const BUSY_READ_DEADLINE: Duration = Duration::from_millis(100);
 
 /// A bound, not yet serving, credential endpoint.
 #[derive(Debug)]
@@ -67,11 +72,27 @@ impl Server {
             resolver: Mutex::new(Resolver::new(ctx)),
             profile: profile.to_owned(),
             token: self.token,
+            open: AtomicUsize::new(0),
         }));
         for stream in self.listener.incoming() {
             match stream {
-                Ok(stream) => {
-                    std::thread::spawn(move || shared.answer(stream));
+                Ok(mut stream) => {
+                    if shared.open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                        shared.open.fetch_sub(1, Ordering::SeqCst);
+                        // Read what came (briefly) so that closing sends the answer, not a reset.
+                        let _ = read_head(&mut stream, BUSY_READ_DEADLINE);
+                        let _ = stream.write_all(&response(
+                            503,
+                            "Service Unavailable",
+                            br#"{"message":"busy"}"#,
+                        ));
+                        let _ = stream.shutdown(Shutdown::Write);
+                        continue;
+                    }
+                    std::thread::spawn(move || {
+                        shared.answer(stream);
+                        shared.open.fetch_sub(1, Ordering::SeqCst);
+                    });
                 }
                 Err(e) => {
                     ctx.warn(format_args!("credential server: {e}"));
@@ -90,6 +111,8 @@ struct Shared {
     resolver: Mutex<Resolver<'static>>,
     profile: String,
     token: Zeroizing<String>,
+    /// Connections being answered.
+    open: AtomicUsize,
 }
 
 impl Shared {
@@ -108,7 +131,7 @@ impl Shared {
     }
 
     fn reply(&self, stream: &mut TcpStream) -> Zeroizing<Vec<u8>> {
-        let Some(head) = read_head(stream) else {
+        let Some(head) = read_head(stream, READ_DEADLINE) else {
             return response(400, "Bad Request", br#"{"message":"malformed request"}"#);
         };
         let mut lines = head.split("\r\n");
@@ -165,8 +188,8 @@ impl Shared {
 
 /// The request line and headers (the body, if any, is ignored), within the size cap and the
 /// read deadline.
-fn read_head(stream: &mut TcpStream) -> Option<String> {
-    stream.set_read_timeout(Some(READ_DEADLINE)).ok()?;
+fn read_head(stream: &mut TcpStream, deadline: Duration) -> Option<String> {
+    stream.set_read_timeout(Some(deadline)).ok()?;
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {

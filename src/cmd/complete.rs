@@ -44,6 +44,9 @@ fn wants_profile(root: &clap::Command, done: &[String], current: &str) -> bool {
     let mut cmd = root;
     let mut positionals = 0;
     let mut value_next = false;
+    // The flags given, by id: one that conflicts with the profile (`cache clear --all`,
+    // `env --unset`) means there is no profile to complete.
+    let mut given: Vec<String> = Vec::new();
     for word in done {
         if std::mem::take(&mut value_next) {
             continue;
@@ -52,15 +55,15 @@ fn wants_profile(root: &clap::Command, done: &[String], current: &str) -> bool {
             return false;
         }
         if let Some(long) = word.strip_prefix("--") {
-            value_next = !long.contains('=')
-                && cmd
-                    .get_arguments()
-                    .find(|a| a.get_long() == Some(long))
-                    .is_some_and(takes_value);
+            let name = long.split('=').next().unwrap_or(long);
+            let arg = cmd.get_arguments().find(|a| a.get_long() == Some(name));
+            given.extend(arg.map(|a| a.get_id().to_string()));
+            value_next = !long.contains('=') && arg.is_some_and(takes_value);
         } else if let Some(shorts) = word.strip_prefix('-').filter(|s| !s.is_empty()) {
             // `-vf FORMAT` or `-fFORMAT`: the first short that takes a value takes the rest.
             for (i, c) in shorts.char_indices() {
                 let arg = cmd.get_arguments().find(|a| a.get_short() == Some(c));
+                given.extend(arg.map(|a| a.get_id().to_string()));
                 if arg.is_some_and(takes_value) {
                     value_next = i + c.len_utf8() == shorts.len();
                     break;
@@ -71,15 +74,28 @@ fn wants_profile(root: &clap::Command, done: &[String], current: &str) -> bool {
             .flatten()
         {
             cmd = sub;
+            given.clear();
         } else {
             positionals += 1;
         }
     }
+    let Some(profile) = cmd
+        .get_positionals()
+        .nth(positionals)
+        .filter(|a| a.get_id() == "profile")
+    else {
+        return false;
+    };
+    let conflicts = |a: &clap::Arg, b: &clap::Arg| {
+        cmd.get_arg_conflicts_with(a)
+            .iter()
+            .any(|c| c.get_id() == b.get_id())
+    };
     !value_next
-        && cmd
-            .get_positionals()
-            .nth(positionals)
-            .is_some_and(|a| a.get_id() == "profile")
+        && !cmd
+            .get_arguments()
+            .filter(|a| given.iter().any(|g| g == a.get_id().as_str()))
+            .any(|a| conflicts(a, profile) || conflicts(profile, a))
 }
 
 fn takes_value(arg: &clap::Arg) -> bool {
@@ -131,6 +147,8 @@ mod tests {
             "unuse ",
             "init ",
             "credential-process --mfa-code ",
+            "cache clear --all ",
+            "env --unset ",
         ] {
             assert!(!wants(no), "{no:?} should not complete a profile");
         }

@@ -386,3 +386,38 @@ fn js_sdk_v3_keeps_working_across_an_expiry() {
     );
     assert!(seen >= 2, "the JS SDK saw {seen} sets of credentials");
 }
+
+#[test]
+fn connections_past_the_cap_are_told_busy_at_once() {
+    let fake = FakeAws::start();
+    let sb = sandbox("");
+    let s = serve(cmd(&sb, &fake), "hop1");
+    let host = s
+        .url
+        .strip_prefix("http://")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    // 64 connections that say nothing hold every slot (each for up to 5 s).
+    let idle: Vec<TcpStream> = (0..64).map(|_| TcpStream::connect(host).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let (status, _) = request(&s.url, "GET", None, Some(&s.token));
+    assert_eq!(status, 503);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    drop(idle);
+    // The slots come back as the idle connections go.
+    let started = Instant::now();
+    loop {
+        let (status, body) = request(&s.url, "GET", None, Some(&s.token));
+        if status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{status} {body}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
