@@ -4,6 +4,8 @@
 //! only, never on disk; a role hop on top is cached on disk as usual.
 
 use crate::aws::http::{self, Url};
+use crate::aws::service::Aws;
+use crate::aws::web;
 use crate::credentials::Credentials;
 use crate::secret::Secret;
 use serde::Deserialize;
@@ -38,11 +40,15 @@ pub fn container_url(relative: Option<&str>, full: Option<&str>) -> Result<Optio
     let Some(full) = full else {
         return Ok(None);
     };
-    if full.starts_with("https://") {
-        return Err(format!(
-            "`AWS_CONTAINER_CREDENTIALS_FULL_URI` is `{full}`: rolecall reaches container endpoints over `http` only (to loopback or {}), not `https` yet",
-            CONTAINER_HOSTS.join(", ")
-        ));
+    // Over TLS any host will do, as in the SDKs: the certificate says who answers.
+    if let Some(rest) = full.strip_prefix("https://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if host.is_empty() || host.contains('@') {
+            return Err(format!(
+                "`AWS_CONTAINER_CREDENTIALS_FULL_URI` is `{full}`: not a URL with a host"
+            ));
+        }
+        return Ok(Some(full.to_owned()));
     }
     let url = Url::parse(full).map_err(|e| format!("`AWS_CONTAINER_CREDENTIALS_FULL_URI`: {e}"))?;
     let host = url.host.as_str();
@@ -72,7 +78,12 @@ struct Document {
 
 /// Credentials from the container endpoint, or why not (never quoting the answer).
 pub fn container_credentials(step: &ContainerStep, now: SystemTime) -> Result<Credentials, String> {
-    let url = Url::parse(&step.url)?;
+    let tls = step.url.starts_with("https://");
+    let url = if tls {
+        None
+    } else {
+        Some(Url::parse(&step.url)?)
+    };
     let token = match (&step.token_file, &step.token) {
         (Some(file), _) => Some(
             crate::secret::read_token_file(file)
@@ -97,13 +108,19 @@ pub fn container_credentials(step: &ContainerStep, now: SystemTime) -> Result<Cr
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(200));
         }
-        match http::request("GET", &url, &headers, TIMEOUT) {
-            Ok(r) if r.status == 200 => return parse(&r.body, now),
+        let answer = match &url {
+            Some(url) => http::request("GET", url, &headers, TIMEOUT).map(|r| (r.status, r.body)),
+            // `https`: through the SDK's TLS stack, on a runtime of its own (built only here).
+            None => web::get_with(&Aws::default(), &step.url, &step.url, &headers, TIMEOUT)
+                .map_err(|e| e.message),
+        };
+        match answer {
+            Ok((200, body)) => return parse(&body, now),
             // A refusal will not change on a retry.
-            Ok(r) if (400..500).contains(&r.status) => {
-                return Err(format!("it answered HTTP {}", r.status));
+            Ok((status, _)) if (400..500).contains(&status) => {
+                return Err(format!("it answered HTTP {status}"));
             }
-            Ok(r) => last = format!("it answered HTTP {}", r.status),
+            Ok((status, _)) => last = format!("it answered HTTP {status}"),
             Err(e) => last = e,
         }
     }
@@ -289,7 +306,10 @@ mod tests {
             ("http://169.254.169.254/latest", false),
             ("http://example.com/creds", false),
             ("http://10.0.0.1/creds", false),
-            ("https://example.com/creds", false),
+            ("https://example.com/creds", true),
+            ("https://10.0.0.1:8443/creds", true),
+            ("https:///creds", false),
+            ("https://user@example.com/creds", false),
             ("ftp://127.0.0.1/", false),
         ] {
             assert_eq!(container_url(None, Some(full)).is_ok(), ok, "{full}");

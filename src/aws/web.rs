@@ -1,5 +1,5 @@
 //! One HTTPS (or, for loopback fakes, HTTP) GET outside the SDKs: the console's federation
-//! endpoint. It runs on the [`Aws`] runtime with the same TLS stack the SDK clients use (rustls
+//! endpoint, and container endpoints over `https`. It runs on the [`Aws`] runtime with the same TLS stack the SDK clients use (rustls
 //! with aws-lc, the system's roots), bounded by a deadline and a body cap.
 
 use crate::aws::service::Aws;
@@ -8,6 +8,7 @@ use hyper::body::Bytes;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 const DEADLINE: Duration = Duration::from_secs(30);
 const MAX_BODY: usize = 1024 * 1024;
@@ -29,7 +30,18 @@ impl std::error::Error for WebError {}
 
 /// GET `url`: its status and body. `shown` is what errors call it (the URL without its query,
 /// which may hold credentials).
-pub fn get(aws: &Aws, url: &str, shown: &str) -> Result<(u16, Vec<u8>), WebError> {
+pub fn get(aws: &Aws, url: &str, shown: &str) -> Result<(u16, Zeroizing<Vec<u8>>), WebError> {
+    get_with(aws, url, shown, &[], DEADLINE)
+}
+
+/// [`get`] with request headers and a deadline of the caller's.
+pub fn get_with(
+    aws: &Aws,
+    url: &str,
+    shown: &str,
+    headers: &[(&str, &str)],
+    deadline: Duration,
+) -> Result<(u16, Zeroizing<Vec<u8>>), WebError> {
     let fail = |message: String| WebError {
         url: shown.to_owned(),
         message,
@@ -44,11 +56,14 @@ pub fn get(aws: &Aws, url: &str, shown: &str) -> Result<(u16, Vec<u8>), WebError
         .build();
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build::<_, Empty<Bytes>>(connector);
-    let request = hyper::Request::get(uri)
-        .header(
-            "user-agent",
-            concat!("rolecall/", env!("CARGO_PKG_VERSION")),
-        )
+    let mut request = hyper::Request::get(uri).header(
+        "user-agent",
+        concat!("rolecall/", env!("CARGO_PKG_VERSION")),
+    );
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request
         .body(Empty::new())
         .map_err(|e| fail(e.to_string()))?;
     aws.block_on(async {
@@ -64,11 +79,16 @@ pub fn get(aws: &Aws, url: &str, shown: &str) -> Result<(u16, Vec<u8>), WebError
                 .map_err(|e| fail(format!("cannot read the answer: {e}")))?
                 .to_bytes()
                 .to_vec();
+            // The body may hold credentials (a container endpoint's answer).
+            let body = Zeroizing::new(body);
             Ok((status, body))
         };
-        match tokio::time::timeout(DEADLINE, call).await {
+        match tokio::time::timeout(deadline, call).await {
             Ok(answer) => answer,
-            Err(_) => Err(fail(format!("no answer within {} s", DEADLINE.as_secs()))),
+            Err(_) => Err(fail(format!(
+                "no answer within {} ms",
+                deadline.as_millis()
+            ))),
         }
     })
 }

@@ -135,3 +135,138 @@ fn a_dead_container_endpoint_fails_quickly_naming_it() {
     assert!(err.contains(&url) && err.contains("3 tries"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// A container endpoint over `https` (any host, as in the SDKs): `openssl s_server -WWW` with a
+/// certificate made for the test, trusted through `SSL_CERT_FILE` and refused without it.
+#[test]
+fn an_https_container_endpoint_is_reached_through_tls() {
+    if !crate::support::require("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    };
+    // A CA, and a server certificate for localhost that it signs (webpki refuses a CA
+    // certificate as the server's own).
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "1",
+                "-subj",
+                "/CN=rolecall test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.csr",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        path("ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "ext",
+        "-out",
+        "cert.pem",
+    ]);
+    let (ca, cert, key) = (path("ca.pem"), path("cert.pem"), path("key.pem"));
+    let expires = "2099-01-01T00:00:00Z";
+    std::fs::write(
+        dir.path().join("creds"),
+        format!(
+            "{{\"AccessKeyId\":\"ASIATLSCONTAINEREXAMPLE\",\"SecretAccessKey\":\"fakeTlsSecretEXAMPLE\",\"Token\":\"fakeTlsToken\",\"Expiration\":\"{expires}\"}}"
+        ),
+    )
+    .unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut server = Command::new("openssl")
+        .current_dir(dir.path())
+        .args(["s_server", "-quiet", "-WWW", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "s_server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sb = sandbox();
+    let url = format!("https://localhost:{port}/creds");
+    let trusted = run(sb
+        .cmd()
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)
+        .env("SSL_CERT_FILE", &ca)
+        .args(["credential-process", "task"]));
+    let untrusted = run(sb
+        .cmd()
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)
+        .env("SSL_CERT_FILE", dir.path().join("creds"))
+        .args(["credential-process", "task"]));
+    let _ = server.kill();
+    let _ = server.wait();
+    let v = ok_json(&trusted);
+    assert_eq!(v["AccessKeyId"], "ASIATLSCONTAINEREXAMPLE");
+    assert_eq!(v["Expiration"], expires);
+    assert!(!untrusted.status.success());
+    let err = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(err.contains(&url) && err.contains("certificate"), "{err}");
+}
