@@ -11,9 +11,11 @@ use std::ffi::OsString;
     version,
     about = "Short-lived AWS credentials from the profiles in ~/.aws/config",
     long_about = "Short-lived AWS credentials from the profiles in ~/.aws/config: role chains, MFA, \
-                  and three ways out (credential_process JSON, shell exports, exec).\n\n\
-                  Exit status: 0 on success, 1 on error, 2 on a usage error; `exec` returns the \
-                  command's own status (127 when it is not found, 126 when it cannot run)."
+                  IAM Identity Center, and four ways out (credential_process JSON, shell exports, \
+                  exec, a local credential server).\n\n\
+                  Exit status: 0 on success, 1 on error, 2 on a usage error; `exec` (and `exec \
+                  --server`) returns the command's own status (127 when it is not found, 126 when \
+                  it cannot run)."
 )]
 pub struct Cli {
     /// Explain each step on stderr (key ids masked, never secrets)
