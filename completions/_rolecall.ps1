@@ -68,6 +68,7 @@ Register-ArgumentCompleter -Native -CommandName 'rolecall' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output dialect, any case (default: from `$SHELL`, else sh)')
             [CompletionResult]::new('--mfa-code', '--mfa-code', [CompletionResultType]::ParameterName, 'The current MFA code, instead of a prompt (also `ROLECALL_MFA_CODE`)')
             [CompletionResult]::new('--unset', '--unset', [CompletionResultType]::ParameterName, 'Print only the lines that clear the variables rolecall sets')
+            [CompletionResult]::new('--plugin', '--plugin', [CompletionResultType]::ParameterName, 'Set by the shell plugin, which evaluates what `env` prints: help then goes to stderr with a non-zero status, so that `rolecall use --help` is never evaluated as shell code')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the credential cache (also `ROLECALL_NO_CACHE=1`)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain each step on stderr (key ids masked, never secrets)')

@@ -328,7 +328,7 @@ _rolecall() {
             return 0
             ;;
         rolecall__subcmd__env)
-            opts="-f -v -h --format --unset --mfa-code --no-cache --verbose --help"
+            opts="-f -v -h --format --unset --plugin --mfa-code --no-cache --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

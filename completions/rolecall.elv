@@ -54,6 +54,7 @@ set edit:completion:arg-completer[rolecall] = {|@words|
             cand --format 'Output dialect, any case (default: from `$SHELL`, else sh)'
             cand --mfa-code 'The current MFA code, instead of a prompt (also `ROLECALL_MFA_CODE`)'
             cand --unset 'Print only the lines that clear the variables rolecall sets'
+            cand --plugin 'Set by the shell plugin, which evaluates what `env` prints: help then goes to stderr with a non-zero status, so that `rolecall use --help` is never evaluated as shell code'
             cand --no-cache 'Neither read nor write the credential cache (also `ROLECALL_NO_CACHE=1`)'
             cand -v 'Explain each step on stderr (key ids masked, never secrets)'
             cand --verbose 'Explain each step on stderr (key ids masked, never secrets)'

@@ -58,6 +58,7 @@ dotenv\t'a dotenv file (no unsets)'
 json\t'one JSON object, `null` for an unset'"
 complete -c rolecall -n "__fish_rolecall_using_subcommand env" -l mfa-code -d 'The current MFA code, instead of a prompt (also `ROLECALL_MFA_CODE`)' -r
 complete -c rolecall -n "__fish_rolecall_using_subcommand env" -l unset -d 'Print only the lines that clear the variables rolecall sets'
+complete -c rolecall -n "__fish_rolecall_using_subcommand env" -l plugin -d 'Set by the shell plugin, which evaluates what `env` prints: help then goes to stderr with a non-zero status, so that `rolecall use --help` is never evaluated as shell code'
 complete -c rolecall -n "__fish_rolecall_using_subcommand env" -l no-cache -d 'Neither read nor write the credential cache (also `ROLECALL_NO_CACHE=1`)'
 complete -c rolecall -n "__fish_rolecall_using_subcommand env" -s v -l verbose -d 'Explain each step on stderr (key ids masked, never secrets)'
 complete -c rolecall -n "__fish_rolecall_using_subcommand env" -s h -l help -d 'Print help (see more with \'--help\')'

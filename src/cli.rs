@@ -177,6 +177,10 @@ pub struct EnvArgs {
     /// Print only the lines that clear the variables rolecall sets
     #[arg(long, conflicts_with = "profile")]
     pub unset: bool,
+    /// Set by the shell plugin, which evaluates what `env` prints: help then goes to stderr with
+    /// a non-zero status, so that `rolecall use --help` is never evaluated as shell code.
+    #[arg(long, hide = true)]
+    pub plugin: bool,
     #[command(flatten)]
     pub fetch: FetchArgs,
 }
@@ -317,10 +321,14 @@ fn parse_fast(args: &[OsString]) -> Option<Cli> {
             })
         }
         ["env", rest @ ..] => {
-            let (mut profile, mut format) = (None, None);
+            let (mut profile, mut format, mut plugin) = (None, None, false);
             let mut rest = rest.iter();
             while let Some(w) = rest.next() {
                 let value = match *w {
+                    "--plugin" => {
+                        plugin = true;
+                        continue;
+                    }
                     "--format" | "-f" => rest.next()?,
                     w if w.starts_with("--format=") => &w["--format=".len()..],
                     w if plain(w) && profile.is_none() => {
@@ -338,6 +346,7 @@ fn parse_fast(args: &[OsString]) -> Option<Cli> {
                 profile: Some(profile?),
                 format,
                 unset: false,
+                plugin,
                 fetch,
             })
         }
@@ -410,6 +419,7 @@ mod tests {
             "env prod --format FISH",
             "env -f pwsh prod",
             "env --format=nu prod",
+            "env --plugin --format zsh prod",
         ];
         let left_to_clap = [
             "",

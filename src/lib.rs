@@ -69,6 +69,11 @@ pub fn main() -> u8 {
             );
             return 2;
         }
+        // The shell plugin evaluates what `env` prints: help must not be among it.
+        Err(e) if !e.use_stderr() && is_plugin(std::env::args_os()) => {
+            let _ = write!(std::io::stderr(), "{}", e.render());
+            return 2;
+        }
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { 2 } else { 0 };
@@ -115,6 +120,13 @@ fn exit(code: u8) -> ! {
     #[allow(clippy::disallowed_methods)]
     let _ = std::io::stdout().flush();
     std::process::exit(i32::from(code))
+}
+
+/// Whether the shell plugin ran this (`env --plugin`, before any `--`).
+fn is_plugin(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    args.skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--plugin")
 }
 
 /// Whether the command line names the `credential-process` subcommand (before clap has parsed it).

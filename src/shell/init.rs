@@ -201,7 +201,7 @@ mod tests {
         let text = plugin(PluginShell::PowerShell, Some("rc"), true);
         assert!(text.contains("$global:__rolecall_bin = '/opt/it''s \"$(touch x)\" `y` \u{2019}\u{2019}\\/rolecall'"), "{text}");
         assert!(text.contains("foreach ($name in @('AWS_ACCESS_KEY_ID', 'ROLECALL_PROFILE'))"));
-        assert!(text.contains("$out = & $global:__rolecall_bin env --format powershell @args\n    if ($LASTEXITCODE -ne 0) { return }\n    Microsoft.PowerShell.Utility\\Invoke-Expression ($out -join \"`n\")"), "{text}");
+        assert!(text.contains("$out = & $global:__rolecall_bin env --plugin --format powershell @args\n    if ($LASTEXITCODE -ne 0) { return }\n    Microsoft.PowerShell.Utility\\Invoke-Expression ($out -join \"`n\")"), "{text}");
         assert!(text.contains("if (-not $global:__rolecall_prompt) {"));
         assert!(text.contains("Set-Alias -Name rc -Value rolecall"));
         assert!(text.contains("ToUnixTimeSeconds() - 900"));

@@ -618,3 +618,49 @@ fn nushell_refreshes_once_when_due() {
     let (report, out) = f.run("nu", &["--no-config-file"], &s);
     check_refresh("nu", &f, &report, &out);
 }
+
+/// `rolecall use --help` once printed clap's help on stdout with status 0, and the plugin
+/// evaluated it: its `eval "$(rolecall env prod)"` line fetched `prod`, and its backticks ran as
+/// commands. The plugin now asks with `env --plugin`, which sends help to stderr and fails.
+#[test]
+fn use_help_is_shown_never_evaluated() {
+    let sb = Sandbox::new();
+    let ran = sb.home().join("prod-ran");
+    sb.config(&format!(
+        "[profile prod]\ncredential_process = sh -c 'echo ran >> {}; exit 1'\n",
+        ran.display()
+    ));
+    for (shell, init, run) in [
+        ("bash", "bash", "-c"),
+        ("zsh", "zsh", "-c"),
+        ("dash", "sh", "-c"),
+        ("fish", "fish", "-c"),
+    ] {
+        if !require(shell) {
+            continue;
+        }
+        let plugin = String::from_utf8(run_ok(sb.cmd().args(["init", init])).stdout).unwrap();
+        let path = sb.home().join(format!("plugin.{shell}"));
+        std::fs::write(&path, plugin).unwrap();
+        let (load, status) = if shell == "fish" {
+            (format!("source {}", path.display()), "$status")
+        } else {
+            (format!(". {}", path.display()), "$?")
+        };
+        for flag in ["-h", "--help"] {
+            let out = sb
+                .command(shell)
+                .args([
+                    run,
+                    &format!("{load}; rolecall use {flag}; echo status={status}"),
+                ])
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!ran.exists(), "{shell} {flag}: prod was fetched\n{stderr}");
+            assert!(stderr.contains("Usage:"), "{shell} {flag}: {stderr}");
+            assert!(!stdout.contains("status=0"), "{shell} {flag}: {stdout}");
+        }
+    }
+}

@@ -20,7 +20,7 @@ __rolecall_use() {
     \builtin emulate -L zsh
 #{{end}}
     \builtin local __rolecall_out __rolecall_status
-    __rolecall_out="$(\command "${__rolecall_bin}" env --format {{shell}} "$@")"
+    __rolecall_out="$(\command "${__rolecall_bin}" env --plugin --format {{shell}} "$@")"
     __rolecall_status=$?
     if [[ ${__rolecall_status} -ne 0 ]]; then
         \builtin return "${__rolecall_status}"

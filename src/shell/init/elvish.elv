@@ -11,7 +11,7 @@ var __rolecall_bin = {{bin}}
 
 # Capture first, evaluate only on success: a failing binary raises before anything is evaluated.
 fn __rolecall_use {|@args|
-    var out = ((external $__rolecall_bin) env --format elvish $@args | slurp)
+    var out = ((external $__rolecall_bin) env --plugin --format elvish $@args | slurp)
     eval $out
 }
 

@@ -10,7 +10,7 @@ builtin set -g __rolecall_bin {{bin}}
 
 # Capture first, evaluate only on success: a failure leaves the shell as it was.
 function __rolecall_use
-    builtin set -l out (command $__rolecall_bin env --format fish $argv | builtin string collect)
+    builtin set -l out (command $__rolecall_bin env --plugin --format fish $argv | builtin string collect)
     builtin set -l st $pipestatus[1]
     if builtin test $st -ne 0
         builtin return $st

@@ -13,9 +13,9 @@ const __rolecall_bin = {{bin}}
 # JSON form is loaded as data, never evaluated; its `null` clears a variable (as `unuse` does).
 def --env --wrapped __rolecall_use [--quiet, ...args: string] {
     let json = if $quiet {
-        ^$__rolecall_bin env --format json ...$args e> /dev/null
+        ^$__rolecall_bin env --plugin --format json ...$args e> /dev/null
     } else {
-        ^$__rolecall_bin env --format json ...$args
+        ^$__rolecall_bin env --plugin --format json ...$args
     }
     let vars = ($json | from json | transpose name value
         | where {|it| $it.value != null or $it.name in $env })

@@ -18,7 +18,7 @@ __rolecall_bin={{bin}}
 
 # Capture first, evaluate only on success: a failure leaves the shell as it was.
 __rolecall_use() {
-    __rolecall_out="$(\command "${__rolecall_bin}" env --format sh "$@")" || \return
+    __rolecall_out="$(\command "${__rolecall_bin}" env --plugin --format sh "$@")" || \return
     \eval "${__rolecall_out}"
     \unset __rolecall_out
 }

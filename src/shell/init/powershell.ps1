@@ -11,7 +11,7 @@ $global:__rolecall_bin = {{bin}}
 # Capture first, evaluate only on success: a failure leaves the session as it was, with the
 # binary's status in $LASTEXITCODE.
 function global:__rolecall_use {
-    $out = & $global:__rolecall_bin env --format powershell @args
+    $out = & $global:__rolecall_bin env --plugin --format powershell @args
     if ($LASTEXITCODE -ne 0) { return }
     Microsoft.PowerShell.Utility\Invoke-Expression ($out -join "`n")
 }
