@@ -51,15 +51,21 @@ impl Credentials {
     }
 }
 
+/// The last second RFC 3339 can write (9999-12-31T23:59:59Z): later times are written as it.
+const LAST_RFC3339_SECOND: u64 = 253_402_300_799;
+
 /// `2026-11-22T12:00:00Z`: RFC 3339, UTC, whole seconds (aws-smithy-types does the calendar).
+/// A time past year 9999 (a service's "never expires" as a huge number) is written as the last
+/// second of 9999, never a panic.
 pub fn format_rfc3339(t: SystemTime) -> String {
     let secs = t
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
-        .as_secs() as i64;
-    DateTime::from_secs(secs)
+        .as_secs()
+        .min(LAST_RFC3339_SECOND);
+    DateTime::from_secs(secs as i64)
         .fmt(Format::DateTime)
-        .expect("whole seconds after 1970 always format")
+        .unwrap_or_else(|_| "9999-12-31T23:59:59Z".to_owned())
 }
 
 /// RFC 3339 as AWS and credential processes write it: `Z` or an offset, optional fraction
@@ -118,6 +124,19 @@ pub fn account_from_arn(arn: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A registration's `clientSecretExpiresAt` of 253402300800 (year 10000) aborted `login`.
+    #[test]
+    fn times_past_year_9999_are_written_as_its_end() {
+        for secs in [253_402_300_800u64, u64::from(u32::MAX) * 100] {
+            let t = UNIX_EPOCH + Duration::from_secs(secs);
+            assert_eq!(format_rfc3339(t), "9999-12-31T23:59:59Z");
+        }
+        assert_eq!(
+            format_rfc3339(UNIX_EPOCH + Duration::from_secs(1_796_175_761)),
+            "2026-12-02T01:42:41Z"
+        );
+    }
 
     #[test]
     fn rfc3339_round_trips() {

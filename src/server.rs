@@ -6,7 +6,7 @@
 //!
 //! The rules: loopback only (bound to 127.0.0.1, and the peer is checked again), one path, `GET`
 //! only, a random 256-bit token compared in constant time (missing: 401, wrong: 403, and nothing
-//! else is said), small bounded requests with a read deadline, one thread per connection, at most 64 at once.
+//! else is said), small bounded requests with a deadline for the whole head, one thread per connection, at most 64 at once.
 
 use crate::context::Context;
 use crate::credentials::Credentials;
@@ -23,7 +23,8 @@ use zeroize::Zeroizing;
 const PATH: &str = "/rolecall/credentials";
 /// A request's line and headers; an SDK's is about 200 bytes.
 const MAX_REQUEST: usize = 8 * 1024;
-const READ_DEADLINE: Duration = Duration::from_secs(5);
+/// For a request's whole line and headers (an SDK sends them at once).
+const READ_DEADLINE: Duration = Duration::from_secs(2);
 /// Connections answered at once; more are told 503 at once (an SDK retries), so that nothing
 /// that can reach loopback can pile up threads.
 const MAX_CONNECTIONS: usize = 64;
@@ -189,17 +190,28 @@ impl Shared {
 /// The request line and headers (the body, if any, is ignored), within the size cap and the
 /// read deadline.
 fn read_head(stream: &mut TcpStream, deadline: Duration) -> Option<String> {
-    stream.set_read_timeout(Some(deadline)).ok()?;
+    // The deadline is for the whole head: a per-read timeout would let a client that sends a
+    // byte now and then hold its slot for ever.
+    let until = std::time::Instant::now() + deadline;
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            // The head only: whatever follows (a body) is never read as headers.
+            buf.truncate(end);
+            return String::from_utf8(buf).ok();
+        }
+        let left = until.checked_duration_since(std::time::Instant::now())?;
+        if left.is_zero() {
+            return None;
+        }
+        stream.set_read_timeout(Some(left)).ok()?;
         let n = stream.read(&mut chunk).ok()?;
         if n == 0 || buf.len() + n > MAX_REQUEST {
             return None;
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    String::from_utf8(buf).ok()
 }
 
 fn response(status: u16, reason: &str, body: &[u8]) -> Zeroizing<Vec<u8>> {

@@ -421,3 +421,68 @@ fn connections_past_the_cap_are_told_busy_at_once() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Headers are read from the head only: a token after the blank line (a body) was once taken.
+#[test]
+fn a_token_in_the_body_is_not_a_header() {
+    let fake = FakeAws::start();
+    let sb = sandbox("");
+    let s = serve(cmd(&sb, &fake), "hop1");
+    let host = s
+        .url
+        .strip_prefix("http://")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let mut c = TcpStream::connect(host).unwrap();
+    write!(
+        c,
+        "GET /rolecall/credentials HTTP/1.1\r\nHost: x\r\n\r\nAuthorization: {}\r\n",
+        s.token
+    )
+    .unwrap();
+    let mut answer = String::new();
+    c.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+}
+
+/// A client that sends a byte now and then is cut off when its head's deadline passes, not
+/// kept for as long as it keeps sending.
+#[test]
+fn a_dripping_client_is_cut_off_at_the_head_deadline() {
+    let fake = FakeAws::start();
+    let sb = sandbox("");
+    let s = serve(cmd(&sb, &fake), "hop1");
+    let host = s
+        .url
+        .strip_prefix("http://")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let mut c = TcpStream::connect(host).unwrap();
+    let started = Instant::now();
+    let mut cut = false;
+    for b in b"GET /rolecall/credentials HTTP/1.1\r\nHost: x\r\n".iter() {
+        if c.write_all(&[*b]).is_err() {
+            cut = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        if started.elapsed() > Duration::from_secs(8) {
+            break;
+        }
+    }
+    let mut rest = Vec::new();
+    let _ = c.read_to_end(&mut rest);
+    assert!(
+        cut || started.elapsed() < Duration::from_secs(8),
+        "still connected after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 400"),
+        "{rest:?}"
+    );
+}

@@ -68,8 +68,9 @@ fn non_empty(s: Option<&str>) -> Option<String> {
     s.filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
+/// A service's epoch seconds; a value past year 9999 is taken as the end of 9999.
 fn at_secs(secs: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+    UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap_or(0).min(253_402_300_799))
 }
 
 pub async fn register_client(
