@@ -667,3 +667,22 @@ fn a_closed_stderr_never_makes_a_lock_or_entry_the_diagnostic_stream() {
     assert!(hit["AccessKeyId"].is_string());
     assert_eq!(fake.count("AssumeRole"), 2);
 }
+
+/// Errors quote what others said (a source's stderr, a service's message, a browser's
+/// `error_description`): a terminal escape or a carriage return in it is shown as `?`, never
+/// sent to the terminal.
+#[test]
+fn control_characters_in_an_error_never_reach_the_terminal() {
+    let sb = Sandbox::new();
+    sb.config(
+        "[profile p]\ncredential_process = sh -c 'printf \"\\033[2J\\033]0;PWNED\\007boom\\r\" >&2; exit 1'\n",
+    );
+    let out = run(sb.cmd().args(["credential-process", "p"]));
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("boom"), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{7}') && !err.contains('\r'),
+        "{err:?}"
+    );
+}
