@@ -6,6 +6,7 @@ use crate::aws::config::Profiles;
 use crate::aws::env::EnvInputs;
 use crate::aws::service::Aws;
 use crate::aws::sso::login::LoginOptions;
+use crate::aws::sso::session::LOGIN_WAIT;
 use crate::aws::sso::session::{REFRESH_WINDOW, Tokens, lock_key};
 use crate::aws::sso::token::TokenStore;
 use crate::aws::sso::{SsoCalls, SsoFailureKind};
@@ -83,7 +84,7 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> Result<Zeroizing<Vec<u8>>> {
     let aws = Aws::default();
     let mut out = String::new();
     for session in &sessions {
-        let _ = writeln!(out, "{}", sign_out(ctx, session, &store, &cache, &aws));
+        let _ = writeln!(out, "{}", sign_out(ctx, session, &store, &cache, &aws)?);
     }
     if sessions.is_empty() {
         out.push_str("no IAM Identity Center session in the config\n");
@@ -99,12 +100,15 @@ fn sign_out(
     store: &TokenStore,
     cache: &Cache,
     calls: &dyn SsoCalls,
-) -> String {
-    let _lock = cache.lock(
+) -> Result<String> {
+    // Under the session's lock, waiting as long as a login may take: a login still running
+    // elsewhere would otherwise write a new token after this one was removed. No lock, no
+    // sign-out (a half sign-out would be reported as done).
+    let _lock = cache.waiting_at_least(LOGIN_WAIT).lock(
         &lock_key(session),
         &format!("signing out of {}", session.describe()),
         &mut Tty::default(),
-    );
+    )?;
     let mut done = Vec::new();
     if let Some(token) = store.read_token(ctx, session) {
         match calls.logout(session, &token.access_token) {
@@ -137,9 +141,9 @@ fn sign_out(
         ));
     }
     if done.is_empty() {
-        format!("{}: not signed in", session.describe())
+        Ok(format!("{}: not signed in", session.describe()))
     } else {
-        format!("{}: {}", session.describe(), done.join(", "))
+        Ok(format!("{}: {}", session.describe(), done.join(", ")))
     }
 }
 
@@ -165,10 +169,14 @@ pub fn status(ctx: &Context, args: StatusArgs) -> Result<Zeroizing<Vec<u8>>> {
                     None => "expiry unreadable".to_owned(),
                     Some(e) => format!("expires {}  {}", format_rfc3339(e), left(e, now)),
                 };
-                let renew = if t.left(now) <= REFRESH_WINDOW {
-                    ", renewed on next use"
-                } else {
-                    ""
+                let renewable = t.refresh_with(&s.session, now).is_some();
+                let renew = match (t.left(now) <= REFRESH_WINDOW, renewable) {
+                    (false, _) => String::new(),
+                    (true, true) => ", renewed on next use".to_owned(),
+                    (true, false) => match &s.session.name {
+                        Some(n) => format!(", needs `rolecall login --sso-session {n}`"),
+                        None => format!(", needs `rolecall login {}`", plan.profile),
+                    },
                 };
                 format!("{state}, {refresh}{renew}  {}", path.display())
             }
