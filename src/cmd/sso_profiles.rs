@@ -249,18 +249,23 @@ fn profile_name(template: &str, role: &Role) -> String {
     out.trim_matches('-').to_owned()
 }
 
-/// Each profile's section text, by name; names made equal by sanitizing are told apart by the
-/// account id.
+/// Each profile's section text, by name. Every role whose name another role shares after
+/// sanitizing gets the account id appended, all of them alike: a name never depends on the
+/// order the portal lists accounts in, so a re-run never points a profile at another account.
 fn render(
     roles: &[Role],
     args: &SsoProfilesArgs,
     session: &SsoSession,
 ) -> BTreeMap<String, String> {
     let session_name = session.name.as_deref().unwrap_or("");
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for r in roles {
+        *uses.entry(profile_name(&args.name, r)).or_default() += 1;
+    }
     let mut out = BTreeMap::new();
     for r in roles {
         let mut name = profile_name(&args.name, r);
-        if name.is_empty() || out.contains_key(&name) {
+        if name.is_empty() || uses.get(&name).is_some_and(|n| *n > 1) {
             name = profile_name(&format!("{}-{{account_id}}", args.name), r);
         }
         let mut text = format!(
@@ -327,6 +332,32 @@ fn profile_of(header: &str) -> Option<&str> {
     (words.next()? == "profile").then(|| words.next()).flatten()
 }
 
+/// The key of a property line (`key = value`, not indented); `None` for anything else.
+fn key_of(line: &str) -> Option<&str> {
+    if line.starts_with([' ', '\t']) {
+        return None;
+    }
+    let (k, _) = line.split_once('=')?;
+    Some(k.trim())
+}
+
+/// Our section `s` brought up to date with `text` (the generated section): its header line as
+/// it was (a comment on it stays), the generated keys, then every line of the old body that is
+/// not one of those keys (a key, comment or nested block added by hand stays).
+fn replace(out: &mut String, s: &Section<'_>, text: &str) {
+    let mut generated = text.split_inclusive('\n');
+    let _new_header = generated.next();
+    let generated: Vec<&str> = generated.collect();
+    let owned: Vec<&str> = generated.iter().filter_map(|l| key_of(l)).collect();
+    out.push_str(s.header);
+    generated.iter().for_each(|l| out.push_str(l));
+    for l in &s.body {
+        if !key_of(l).is_some_and(|k| owned.contains(&k)) {
+            out.push_str(l);
+        }
+    }
+}
+
 fn marker_of<'a>(body: &[&'a str]) -> Option<&'a str> {
     body.iter().find_map(|l| {
         let (k, v) = l.split_once('=')?;
@@ -351,7 +382,7 @@ pub fn merge(
         match (name, ours) {
             (Some(name), true) => {
                 if let Some(text) = generated.get(name) {
-                    out.push_str(text);
+                    replace(&mut out, &s, text);
                     report.updated += 1;
                     placed.insert(name.to_owned());
                 } else if prune {
@@ -421,7 +452,8 @@ mod tests {
                    [profile b]\n# hand-written\nregion = x\n\
                    [profile other]\nrolecall_generated = another\n";
         let mut generated = BTreeMap::new();
-        generated.insert("a".to_owned(), "[profile a]\nnew = 1\n".to_owned());
+        let gen_a = "[profile a]\nsso_session = corp\nsso_account_id = 9\nsso_role_name = R\nrolecall_generated = corp\n";
+        generated.insert("a".to_owned(), gen_a.to_owned());
         generated.insert("b".to_owned(), "[profile b]\nnew = 2\n".to_owned());
         generated.insert("c".to_owned(), "[profile c]\nnew = 3\n".to_owned());
         let (kept, r) = merge(old, &generated, "corp", false);
@@ -448,11 +480,72 @@ mod tests {
         assert_eq!(
             new,
             "# top comment\n[default]\nregion = eu-west-1 # keep\n\n\
-             [profile a]\nnew = 1\n\n\
+             [profile a]\nsso_session = corp\nsso_account_id = 9\nsso_role_name = R\nrolecall_generated = corp\n\n\
              # about gone\n\
              [profile b]\n# hand-written\nregion = x\n\
              [profile other]\nrolecall_generated = another\n\
              [profile c]\nnew = 3\n"
+        );
+    }
+
+    /// `--write` once replaced a generated section whole: a comment, a key or a nested block
+    /// added by hand went, and so did a comment on its header line.
+    #[test]
+    fn an_update_keeps_what_was_added_by_hand() {
+        let old = "[profile a] ; prod, careful\nsso_session = corp\n# my note\nsso_account_id = 1\n\
+                   region = eu-west-1\ns3 =\n  max_concurrent_requests = 20\nsso_role_name = R\n\
+                   rolecall_generated = corp\n";
+        let mut generated = BTreeMap::new();
+        generated.insert(
+            "a".to_owned(),
+            "[profile a]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Admin\nrolecall_generated = corp\n"
+                .to_owned(),
+        );
+        let (new, r) = merge(old, &generated, "corp", true);
+        assert_eq!(r.updated, 1);
+        assert_eq!(
+            new,
+            "[profile a] ; prod, careful\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Admin\n\
+             rolecall_generated = corp\n# my note\nregion = eu-west-1\ns3 =\n  max_concurrent_requests = 20\n"
+        );
+    }
+
+    /// Two accounts that sanitize to one name both get the account id, in any listing order.
+    #[test]
+    fn colliding_names_do_not_depend_on_the_listing_order() {
+        let one = Role {
+            account_id: "111111111111".into(),
+            account_name: "Prod EU".into(),
+            role_name: "Admin".into(),
+        };
+        let two = Role {
+            account_id: "222222222222".into(),
+            account_name: "Prod-EU".into(),
+            role_name: "Admin".into(),
+        };
+        let args = SsoProfilesArgs {
+            sso_session: "corp".into(),
+            name: "{account_name}-{role_name}".into(),
+            region: None,
+            write: false,
+            prune: false,
+        };
+        let session = SsoSession {
+            name: Some("corp".into()),
+            start_url: "https://d-example.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            scopes: None,
+            oidc_endpoint: None,
+            portal_endpoint: None,
+        };
+        let names = |roles: &[Role]| -> Vec<String> {
+            render(roles, &args, &session).into_keys().collect()
+        };
+        let a = names(&[one.clone(), two.clone()]);
+        assert_eq!(a, names(&[two, one]));
+        assert_eq!(
+            a,
+            ["Prod-EU-Admin-111111111111", "Prod-EU-Admin-222222222222"]
         );
     }
 }
