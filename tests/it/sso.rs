@@ -468,3 +468,21 @@ fn logout_with_a_dead_token_is_quiet() {
     );
     assert!(!sso_cache(&sb).join(CORP_TOKEN).exists());
 }
+
+/// An expired token with a good refresh token while the OIDC service is unreachable is an
+/// outage (which cached role credentials may ride out), not "needs a login": the refresh token
+/// is fine, the network is not.
+#[test]
+fn an_unreachable_oidc_service_is_an_outage_not_a_login() {
+    let (fake, sb) = signed_in(-60, true);
+    let out = output_within(
+        cmd(&sb, &fake)
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:9")
+            .args(["credential-process", "dev"]),
+        Duration::from_secs(60),
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("needs a login"), "{err}");
+    assert!(err.contains("CreateToken (refresh)"), "{err}");
+}

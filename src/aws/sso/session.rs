@@ -9,7 +9,7 @@
 
 use super::login::{self, LoginOptions};
 use super::token::{TokenFile, TokenStore, new_token_file, token_file_name};
-use super::{Grant, SsoCalls, SsoError};
+use super::{Grant, SsoCalls, SsoError, SsoFailureKind};
 use crate::aws::chain::SsoSession;
 use crate::cache::{Cache, Key};
 use crate::context::Context;
@@ -94,6 +94,7 @@ impl Tokens<'_> {
                 ));
                 return Ok(t.clone());
             }
+            let mut refresh_failed = None;
             if let Some(reg) = t.refresh_with(session, now) {
                 let refresh = t.refresh_token.as_ref().expect("refresh_with checked it");
                 match calls.create_token(session, &reg, Grant::RefreshToken(refresh)) {
@@ -108,15 +109,36 @@ impl Tokens<'_> {
                         }
                         return Ok(file);
                     }
-                    Err(f) => ctx.debug(format_args!(
-                        "cannot refresh the token of {}: {}",
-                        session.describe(),
-                        f.message
-                    )),
+                    Err(f) => {
+                        ctx.debug(format_args!(
+                            "cannot refresh the token of {}: {}",
+                            session.describe(),
+                            f.message
+                        ));
+                        refresh_failed = Some(f);
+                    }
                 }
             }
             if !is_dead(t) && t.left(now) > MIN_USABLE {
                 return Ok(t.clone());
+            }
+            // The refresh token is fine and the service could not be reached: that is an outage
+            // (cached role credentials may ride it out), not a reason to sign in again.
+            if let Some(f) = refresh_failed.filter(|f| {
+                matches!(
+                    f.kind,
+                    SsoFailureKind::Unreachable
+                        | SsoFailureKind::Timeout
+                        | SsoFailureKind::Throttled
+                )
+            }) {
+                return Err(SsoError::Call {
+                    what: "CreateToken (refresh)".into(),
+                    session: session.describe(),
+                    failure: f.kind,
+                    message: f.message,
+                }
+                .into());
             }
         }
         let reason = match (&current, dead) {
