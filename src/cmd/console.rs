@@ -94,10 +94,18 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<Zeroizing<Vec<u8>>> {
         .var("ROLECALL_FEDERATION_ENDPOINT")
         .map(str::to_owned)
         .unwrap_or_else(|| partition(region).0.to_owned());
-    if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
+    // Plain http only to this machine (a test's fake): the session credentials go in the query.
+    let loopback_http = endpoint.strip_prefix("http://").is_some_and(|rest| {
+        let host = rest.split(['/', '?']).next().unwrap_or("");
+        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+    });
+    if !(endpoint.starts_with("https://") || loopback_http) {
         return Err(Error::Setting {
             name: "ROLECALL_FEDERATION_ENDPOINT",
-            message: format!("`{endpoint}` is not an http(s) URL"),
+            message: format!(
+                "`{endpoint}` is neither an https URL nor http to this machine (127.0.0.1, localhost, [::1]): the session credentials travel in it"
+            ),
         });
     }
     let session_doc = Zeroizing::new(
@@ -134,7 +142,16 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<Zeroizing<Vec<u8>>> {
     encode_into(&mut url, &destination(args.destination.as_deref(), region));
     url.push_str("&SigninToken=");
     encode_into(&mut url, &signin);
-    if args.print {
+    // Nowhere to show a browser (SSH, a container, no display) and none named: print instead of
+    // starting a text browser in this terminal.
+    let print =
+        args.print || (crate::aws::sso::login::headless(ctx) && ctx.var("BROWSER").is_none());
+    if print && !args.print {
+        ctx.warn(format_args!(
+            "no browser here (SSH, a container or no display): the sign-in URL follows on stdout"
+        ));
+    }
+    if print {
         let mut line = Zeroizing::new(std::mem::take(&mut *url).into_bytes());
         line.push(b'\n');
         return Ok(line);

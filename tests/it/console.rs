@@ -98,3 +98,43 @@ fn without_print_the_url_goes_to_the_browser_never_to_stdout() {
     let url = std::fs::read_to_string(&seen).unwrap();
     assert_eq!(query(&url)["SigninToken"], signin_token(1));
 }
+
+/// The federation endpoint receives the session credentials in its query: plain `http` is
+/// refused except to this machine.
+#[test]
+fn a_plain_http_federation_endpoint_elsewhere_is_refused() {
+    let (out, _, _) = console(
+        &["hop1", "--print"],
+        &[(
+            "ROLECALL_FEDERATION_ENDPOINT",
+            "http://signin.example.com/federation",
+        )],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ROLECALL_FEDERATION_ENDPOINT") && err.contains("https"),
+        "{err}"
+    );
+}
+
+/// Over SSH (or in a container, or without a display) and with no `$BROWSER`, the URL is printed
+/// with a note rather than handed to a text browser in this terminal.
+#[test]
+fn headless_without_a_browser_prints_the_url() {
+    let fake = FakeAws::start();
+    let fed = FakeFederation::start();
+    let sb = sandbox("");
+    let out = cmd(&sb, &fake)
+        .env("ROLECALL_FEDERATION_ENDPOINT", fed.url())
+        .env("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22")
+        .env_remove("BROWSER")
+        .args(["console", "hop1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let url = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(query(url.trim_end())["SigninToken"], signin_token(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no browser here"));
+}

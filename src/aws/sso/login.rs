@@ -90,7 +90,8 @@ fn use_pkce(ctx: &Context, session: &SsoSession, opts: &LoginOptions) -> bool {
     opts.no_browser || !headless(ctx)
 }
 
-fn headless(ctx: &Context) -> bool {
+/// Whether no browser can be shown here: SSH, a container, or Linux without a display.
+pub(crate) fn headless(ctx: &Context) -> bool {
     let ssh = ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"]
         .iter()
         .any(|v| ctx.var(v).is_some());
