@@ -227,33 +227,31 @@ fn response(status: u16, reason: &str, body: &[u8]) -> Zeroizing<Vec<u8>> {
     out
 }
 
-/// The container-credentials document the SDKs read.
+/// The container-credentials document the SDKs read, written into a buffer sized so that it
+/// never reallocates (a reallocation would leave a copy of the secrets in freed memory).
 fn container_json(c: &Credentials) -> Zeroizing<Vec<u8>> {
-    let mut doc = serde_json::Map::new();
-    doc.insert("AccessKeyId".into(), c.access_key_id.clone().into());
-    doc.insert(
-        "SecretAccessKey".into(),
-        c.secret_access_key.expose().clone().into(),
-    );
-    if let Some(t) = &c.session_token {
-        doc.insert("Token".into(), t.expose().clone().into());
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Document<'a> {
+        access_key_id: &'a str,
+        secret_access_key: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        token: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expiration: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account_id: Option<&'a str>,
     }
-    if let Some(x) = c.expiration_rfc3339() {
-        doc.insert("Expiration".into(), x.into());
-    }
-    if let Some(a) = &c.account_id {
-        doc.insert("AccountId".into(), a.clone().into());
-    }
-    let value = serde_json::Value::Object(doc);
-    let out = Zeroizing::new(serde_json::to_vec(&value).unwrap_or_default());
-    // The map's strings are copies of secrets: wipe them before they are freed.
-    if let serde_json::Value::Object(mut doc) = value {
-        for (_, v) in doc.iter_mut() {
-            if let serde_json::Value::String(s) = v {
-                zeroize::Zeroize::zeroize(s);
-            }
-        }
-    }
+    let doc = Document {
+        access_key_id: &c.access_key_id,
+        secret_access_key: c.secret_access_key.expose(),
+        token: c.session_token.as_ref().map(|t| t.expose().as_str()),
+        expiration: c.expiration_rfc3339(),
+        account_id: c.account_id.as_deref(),
+    };
+    let secrets = doc.secret_access_key.len() + doc.token.map_or(0, str::len);
+    let mut out = Zeroizing::new(Vec::with_capacity(secrets * 6 + 256));
+    let _ = serde_json::to_writer(&mut *out, &doc);
     out
 }
 

@@ -108,16 +108,27 @@ pub fn run(ctx: &Context, args: ConsoleArgs) -> Result<Zeroizing<Vec<u8>>> {
             ),
         });
     }
-    let session_doc = Zeroizing::new(
-        serde_json::json!({
-            "sessionId": creds.access_key_id,
-            "sessionKey": creds.secret_access_key.expose().as_str(),
-            "sessionToken": token.expose().as_str(),
-        })
-        .to_string(),
-    );
-    let mut ask = Zeroizing::new(format!("{endpoint}?Action=getSigninToken&Session="));
-    encode_into(&mut ask, &session_doc);
+    // Buffers sized before writing, so that no reallocation leaves a copy of the secrets behind.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Session<'a> {
+        session_id: &'a str,
+        session_key: &'a str,
+        session_token: &'a str,
+    }
+    let session_doc = Session {
+        session_id: &creds.access_key_id,
+        session_key: creds.secret_access_key.expose(),
+        session_token: token.expose(),
+    };
+    let secrets = session_doc.session_key.len() + session_doc.session_token.len();
+    let mut doc = Zeroizing::new(Vec::with_capacity(secrets * 6 + 128));
+    let _ = serde_json::to_writer(&mut *doc, &session_doc);
+    let doc = std::str::from_utf8(&doc).unwrap_or_default();
+    let mut ask = Zeroizing::new(String::with_capacity(endpoint.len() + 64 + doc.len() * 3));
+    ask.push_str(&endpoint);
+    ask.push_str("?Action=getSigninToken&Session=");
+    encode_into(&mut ask, doc);
     ctx.debug(format_args!("asking {endpoint} for a sign-in token"));
     let federation = |message: String| ConsoleError::Federation {
         endpoint: endpoint.clone(),
