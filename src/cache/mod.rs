@@ -430,6 +430,15 @@ impl Cache {
         c
     }
 
+    /// For an IAM Identity Center session's lock only: waiting at least `wait`, and taken even
+    /// when the cache is off (`--no-cache`), since it guards the token file shared with the AWS
+    /// CLI, not rolecall's entries (two refreshes with one refresh token race).
+    pub fn token_locks(&self, wait: Duration) -> Cache {
+        let mut c = self.waiting_at_least(wait);
+        c.enabled = true;
+        c
+    }
+
     /// Take the step lock for `key`. `None` when there is no lock to take: the cache is off, or
     /// the lock directory is unusable (reported once; that costs single flight, not the
     /// credentials). Only a timeout is an error.

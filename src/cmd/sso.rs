@@ -104,7 +104,7 @@ fn sign_out(
     // Under the session's lock, waiting as long as a login may take: a login still running
     // elsewhere would otherwise write a new token after this one was removed. No lock, no
     // sign-out (a half sign-out would be reported as done).
-    let _lock = cache.waiting_at_least(LOGIN_WAIT).lock(
+    let _lock = cache.token_locks(LOGIN_WAIT).lock(
         &lock_key(session),
         &format!("signing out of {}", session.describe()),
         &mut Tty::default(),

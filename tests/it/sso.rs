@@ -486,3 +486,19 @@ fn an_unreachable_oidc_service_is_an_outage_not_a_login() {
     assert!(!err.contains("needs a login"), "{err}");
     assert!(err.contains("CreateToken (refresh)"), "{err}");
 }
+
+/// `--no-cache` turns off rolecall's credential cache, not the session's lock: the token file
+/// is shared with the AWS CLI, and callers that refreshed it at once with one refresh token
+/// raced (each made its own CreateToken).
+#[test]
+fn without_the_cache_fifty_callers_still_make_one_refresh() {
+    let (fake, sb) = signed_in(-60, true);
+    let outs = run_concurrently(50, || {
+        let mut c = cmd(&sb, &fake);
+        c.args(["credential-process", "dev", "--no-cache"]);
+        c
+    });
+    let ok = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(ok, 50, "{}", counts(50, ok, &fake));
+    assert_eq!(fake.count("CreateToken"), 1, "{}", counts(50, ok, &fake));
+}

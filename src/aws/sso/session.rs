@@ -58,7 +58,7 @@ impl Tokens<'_> {
         session: &SsoSession,
         prompt: &mut dyn Prompt,
     ) -> Result<Option<crate::cache::lock::StepLock>> {
-        self.cache.waiting_at_least(LOGIN_WAIT).lock(
+        self.cache.token_locks(LOGIN_WAIT).lock(
             &lock_key(session),
             &format!("signing in to {}", session.describe()),
             prompt,
