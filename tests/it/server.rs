@@ -18,6 +18,14 @@ struct Serving {
     token: String,
 }
 
+impl Serving {
+    /// `127.0.0.1:PORT`
+    fn host(&self) -> &str {
+        let rest = self.url.strip_prefix("http://").unwrap();
+        rest.split('/').next().unwrap()
+    }
+}
+
 impl Drop for Serving {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -392,13 +400,7 @@ fn connections_past_the_cap_are_told_busy_at_once() {
     let fake = FakeAws::start();
     let sb = sandbox("");
     let s = serve(cmd(&sb, &fake), "hop1");
-    let host = s
-        .url
-        .strip_prefix("http://")
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap();
+    let host = s.host();
     // 64 connections that say nothing hold every slot (each for up to 5 s).
     let idle: Vec<TcpStream> = (0..64).map(|_| TcpStream::connect(host).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(300));
@@ -428,14 +430,7 @@ fn a_token_in_the_body_is_not_a_header() {
     let fake = FakeAws::start();
     let sb = sandbox("");
     let s = serve(cmd(&sb, &fake), "hop1");
-    let host = s
-        .url
-        .strip_prefix("http://")
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap();
-    let mut c = TcpStream::connect(host).unwrap();
+    let mut c = TcpStream::connect(s.host()).unwrap();
     write!(
         c,
         "GET /rolecall/credentials HTTP/1.1\r\nHost: x\r\n\r\nAuthorization: {}\r\n",
@@ -454,14 +449,7 @@ fn a_dripping_client_is_cut_off_at_the_head_deadline() {
     let fake = FakeAws::start();
     let sb = sandbox("");
     let s = serve(cmd(&sb, &fake), "hop1");
-    let host = s
-        .url
-        .strip_prefix("http://")
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap();
-    let mut c = TcpStream::connect(host).unwrap();
+    let mut c = TcpStream::connect(s.host()).unwrap();
     let started = Instant::now();
     let mut cut = false;
     for b in b"GET /rolecall/credentials HTTP/1.1\r\nHost: x\r\n".iter() {
