@@ -132,7 +132,11 @@ impl Context {
     /// A `--verbose` line on stderr. Callers pass names, ARNs and masked key ids, never secrets.
     pub fn debug(&self, args: std::fmt::Arguments<'_>) {
         if self.verbose {
-            let _ = writeln!(std::io::stderr().lock(), "rolecall: {args}");
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "rolecall: {}",
+                inert(&args.to_string())
+            );
         }
     }
 
@@ -156,7 +160,20 @@ fn passwd_home() -> Option<PathBuf> {
 
 /// A warning on stderr, for the parts that hold no context (the cache reports its directories).
 pub fn warn(args: std::fmt::Arguments<'_>) {
-    let _ = writeln!(std::io::stderr().lock(), "warning: {args}");
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "warning: {}",
+        inert(&args.to_string())
+    );
+}
+
+/// `text` with every control character but a line break shown as `?`. Everything rolecall
+/// writes to stderr goes through it (`report`, `warn`, `debug`): a diagnostic may quote what a
+/// service, a browser or a command said, and nothing from outside may drive the terminal.
+pub fn inert(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
+        .collect()
 }
 
 #[cfg(test)]

@@ -153,22 +153,12 @@ pub fn emit(bytes: &[u8]) -> u8 {
 
 /// The error on stderr: `error: ...` and a `help:` line, or both on one line for
 /// `credential-process`, whose stderr an SDK folds into a single exception message.
-///
-/// An error may quote what a service, a browser or a command said: control characters in it
-/// (a terminal escape sequence, a carriage return that hides the line) are shown as `?`, so
-/// that nothing from outside can drive the terminal.
+/// Control characters in it are shown as `?` (`context::inert`).
 fn report(e: &Error, one_line: bool) {
     let text = match (e.help(), one_line) {
         (Some(help), true) => format!("error: {e} (help: {help})"),
         (Some(help), false) => format!("error: {e}\nhelp: {help}"),
         (None, _) => format!("error: {e}"),
     };
-    let _ = writeln!(std::io::stderr().lock(), "{}", inert(&text));
-}
-
-/// `text` with every control character but a line break shown as `?`.
-fn inert(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
-        .collect()
+    let _ = writeln!(std::io::stderr().lock(), "{}", context::inert(&text));
 }

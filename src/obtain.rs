@@ -137,17 +137,14 @@ fn warn_riding(ctx: &Context, prompt: &mut dyn Prompt, plan: &Plan, c: &Credenti
         .and_then(|x| x.duration_since(ctx.now()).ok())
         .map_or(0, |d| d.as_secs() / 60);
     let line = format!(
-        "rolecall: warning: could not refresh `{}` ({why}); using its cached credentials, which expire in {left} min; AWS is asked again after {} s",
+        "could not refresh `{}` ({why}); using its cached credentials, which expire in {left} min; AWS is asked again after {} s",
         plan.profile,
         OUTAGE_PAUSE.as_secs()
     );
     if prompt.available() {
-        prompt.say(&line);
+        prompt.say(&format!("rolecall: warning: {line}"));
     } else {
-        ctx.warn(format_args!(
-            "{}",
-            line.trim_start_matches("rolecall: warning: ")
-        ));
+        ctx.warn(format_args!("{line}"));
     }
 }
 

@@ -103,6 +103,8 @@ pub fn container_credentials(step: &ContainerStep, now: SystemTime) -> Result<Cr
         .map(|t| ("Authorization", t.expose().as_str()))
         .into_iter()
         .collect();
+    // `https` only: the SDK's TLS stack, on a runtime built here once for every try.
+    let aws = Aws::default();
     let mut last = String::new();
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
@@ -110,9 +112,9 @@ pub fn container_credentials(step: &ContainerStep, now: SystemTime) -> Result<Cr
         }
         let answer = match &url {
             Some(url) => http::request("GET", url, &headers, TIMEOUT).map(|r| (r.status, r.body)),
-            // `https`: through the SDK's TLS stack, on a runtime of its own (built only here).
-            None => web::get_with(&Aws::default(), &step.url, &step.url, &headers, TIMEOUT)
-                .map_err(|e| e.message),
+            None => {
+                web::get_with(&aws, &step.url, &step.url, &headers, TIMEOUT).map_err(|e| e.message)
+            }
         };
         match answer {
             Ok((200, body)) => return parse(&body, now),

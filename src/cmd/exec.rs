@@ -154,14 +154,10 @@ pub fn run_server(ctx: &'static Context, args: ExecArgs) -> Result<u8> {
     if let Some(code) = status.code() {
         return Ok(u8::try_from(code & 0xff).unwrap_or(1));
     }
-    let signal = status.signal().unwrap_or(libc_sigkill());
+    let signal = status.signal().unwrap_or(signal_hook::consts::SIGKILL);
     // Die the way the child died, so that a shell sees the same thing.
     let _ = signal_hook::low_level::emulate_default_handler(signal);
     Ok(u8::try_from(128 + signal).unwrap_or(255))
-}
-
-fn libc_sigkill() -> i32 {
-    9
 }
 
 fn refuse_nested(ctx: &Context, args: &ExecArgs) -> Result<()> {

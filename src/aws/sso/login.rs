@@ -355,14 +355,9 @@ fn callback(listener: &TcpListener, state: &str, session: &SsoSession) -> Result
             ));
         }
         if let Some(error) = param("error") {
-            // Whoever reached the listener wrote these: no control characters reach the terminal.
-            let printable = |s: String| -> String {
-                s.chars()
-                    .map(|c| if c.is_control() { '?' } else { c })
-                    .collect()
-            };
-            let error = printable(error);
-            let description = printable(param("error_description").unwrap_or_default());
+            // Whoever reached the listener wrote these; `report` keeps their control characters
+            // off the terminal, as for every error.
+            let description = param("error_description").unwrap_or_default();
             respond(
                 &mut stream,
                 200,
